@@ -45,6 +45,7 @@ from ._token import (
     License,
     decode_unverified,
     format_time,
+    is_signed_with_example_key,
     verify_license,
 )
 
@@ -80,6 +81,7 @@ __all__ = [
     "feature_to_json",
     "format_time",
     "is_example_key",
+    "is_signed_with_example_key",
     "is_valid_kid",
     "load_keyring",
     "parse_catalogue",

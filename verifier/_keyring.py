@@ -45,10 +45,14 @@ def raw_public_bytes(key: Ed25519PublicKey) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def example_public_bytes() -> bytes:
-    """Raw bytes of the throw-away example key, which must never ship quietly."""
+def example_public_key() -> Ed25519PublicKey:
+    """The throw-away example key, which must never ship quietly."""
     pem = resources.files(__package__).joinpath("example_key.pub").read_bytes()
-    return raw_public_bytes(public_key_from_pem(pem, "example_key.pub"))
+    return public_key_from_pem(pem, "example_key.pub")
+
+
+def example_public_bytes() -> bytes:
+    return raw_public_bytes(example_public_key())
 
 
 def is_example_key(key: Ed25519PublicKey) -> bool:
