@@ -45,3 +45,7 @@ class LedgerError(IssuerError):
 
 class OutputExists(IssuerError):
     """Refusing to overwrite a file without --force."""
+
+
+class DowngradeRefused(IssuerError):
+    """A new license would leave the customer worse off, and nobody accepted it."""

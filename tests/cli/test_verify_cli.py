@@ -50,7 +50,9 @@ def test_verify_mixed_files_fails_when_any_is_invalid(tmp_path: Path) -> None:
     good = _write(tmp_path, "good.jwt", sign_example(example_claims()))
     bad = _write(tmp_path, "bad.jwt", "not.a.token")
 
-    result = _run("verify", good, bad, "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG, "--json")
+    result = _run(
+        "verify", good, bad, "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG, "--json"
+    )
 
     assert result.exit_code == 1
     reports = json.loads(result.stdout)
@@ -66,14 +68,19 @@ def test_verify_not_yet_valid_is_its_own_outcome(tmp_path: Path) -> None:
     result = _run("verify", path, "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG)
 
     assert result.exit_code == 1
-    assert "not yet valid: license is not yet valid: its term starts at 2027-03-02" in result.output
+    assert (
+        "not yet valid: license is not yet valid: its term starts at 2027-03-02"
+        in result.output
+    )
 
 
 def test_verify_leeway_accepts_a_license_starting_within_it(tmp_path: Path) -> None:
     moment = int(NOW.timestamp())
     path = _write(tmp_path, "soon.jwt", sign_example(example_claims(nbf=moment + 30)))
 
-    result = _run("verify", path, "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG, "--leeway", "60")
+    result = _run(
+        "verify", path, "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG, "--leeway", "60"
+    )
 
     assert result.exit_code == 0, result.output
 
@@ -81,7 +88,9 @@ def test_verify_leeway_accepts_a_license_starting_within_it(tmp_path: Path) -> N
 def test_verify_rejects_leeway_out_of_bounds(tmp_path: Path) -> None:
     path = _write(tmp_path, "a.jwt", sign_example(example_claims()))
 
-    result = _run("verify", path, "--keyring", str(EXAMPLE_KEYRING), "--leeway", "99999")
+    result = _run(
+        "verify", path, "--keyring", str(EXAMPLE_KEYRING), "--leeway", "99999"
+    )
 
     assert result.exit_code == 2
     assert "--leeway" in result.output
@@ -100,7 +109,9 @@ def test_verify_missing_file_is_one_line(tmp_path: Path) -> None:
 def test_verify_bad_now_is_a_usage_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "a.jwt", sign_example(example_claims()))
 
-    result = _run("verify", path, "--keyring", str(EXAMPLE_KEYRING), "--now", "yesterday")
+    result = _run(
+        "verify", path, "--keyring", str(EXAMPLE_KEYRING), "--now", "yesterday"
+    )
 
     assert result.exit_code == 2
     assert "RFC 3339" in result.output
