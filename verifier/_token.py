@@ -44,6 +44,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 FORMAT_VERSION = 3
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _VERIFIER = PyJWS(algorithms=["EdDSA"])
 
 
@@ -191,7 +192,32 @@ def _json_object(data: bytes, name: str) -> dict[str, Any]:
         raise MalformedToken(f"token {name} is not valid JSON: {error}") from None
     if not isinstance(value, dict):
         raise MalformedToken(f"token {name} is not a JSON object")
+    if _has_lone_surrogate(value):
+        raise MalformedToken(
+            f"token {name} is not valid JSON: a string holds half a surrogate pair"
+        )
     return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True if any string holds an unpaired \\ud800-\\udfff escape.
+
+    Such a string has no UTF-8 form: printing or storing it fails, and other
+    parsers (Go's among them) read it as U+FFFD instead. I-JSON (RFC 7493)
+    forbids it. Iterative, so nesting the parser accepted cannot exhaust the
+    stack here.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            return True
+    return False
 
 
 # Steps 2-4: algorithm, key, signature.
@@ -273,7 +299,8 @@ def _not_yet_message(claims: dict[str, Any]) -> str:
 
 def _check_contents(claims: dict[str, Any], moment: float) -> None:
     version = claims.get("version")
-    if isinstance(version, bool) or version != FORMAT_VERSION:
+    # 3.0 == 3 in Python, but the product parses version as an integer.
+    if type(version) is not int or version != FORMAT_VERSION:
         raise InvalidClaim("version", f"{version!r} is not {FORMAT_VERSION}")
 
     _numeric_date(claims, "iat")
@@ -313,10 +340,12 @@ def _check_types(claims: dict[str, Any]) -> None:
     if not isinstance(features, dict):
         raise InvalidClaim("features", "is not an object of name to integer")
     for name, value in features.items():
+        # A name is the signer's text: quote it unless it prints as one line.
+        claim = f"features.{name if name.isprintable() else repr(name)}"
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidClaim(f"features.{name}", f"{value!r} is not an integer")
+            raise InvalidClaim(claim, f"{value!r} is not an integer")
         if not INT64_MIN <= value <= INT64_MAX:
-            raise InvalidClaim(f"features.{name}", f"{value} is outside int64")
+            raise InvalidClaim(claim, f"{value} is outside int64")
 
 
 def _build_license(
