@@ -66,7 +66,9 @@ def render_entitlements(entitlements: Entitlements, catalogue: Catalogue) -> str
     lines = []
     for report in entitlements.licenses:
         detail = f": {report.detail}" if report.detail else ""
-        lines.append(f"license {report.id}: {report.status.replace('_', ' ')}{detail}")
+        marker = " (EXAMPLE KEY)" if report.signed_with_example_key else ""
+        status = report.status.replace("_", " ")
+        lines.append(f"license {report.id}: {status}{marker}{detail}")
     flags = (
         f"has license: {'yes' if entitlements.has_license else 'no'}   "
         f"trial: {'yes' if entitlements.trial else 'no'}   "
@@ -74,8 +76,8 @@ def render_entitlements(entitlements: Entitlements, catalogue: Catalogue) -> str
     )
     lines += [flags, ""]
     lines.append(table(ENTITLEMENT_HEADERS, entitlement_rows(entitlements, catalogue)))
-    for label, messages in (("warning", entitlements.warnings), ("error", entitlements.errors)):
-        lines += [f"{label}: {message}" for message in messages]
+    lines += [f"warning: {message}" for message in entitlements.warnings]
+    lines += [f"error: {message}" for message in entitlements.errors]
     if not entitlements.warnings and not entitlements.errors:
         lines.append("no warnings, no errors")
     return "\n".join(lines)

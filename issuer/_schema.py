@@ -1,0 +1,161 @@
+"""Checks of templates and orders against the JSON Schemas in ``schemas/``.
+
+The schemas describe the shape of each file (which keys exist, what kind of
+value each takes) for the compiler and for editors alike. jsonschema's own
+messages are written for programmers; this module rewords each violation as
+"found ..., expected ..." at the line of the offending key or value, and
+suggests the closest valid name for a misspelled key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
+
+from ._yaml import Where, describe, did_you_mean, locate
+from .errors import Problem
+
+__all__ = ["schema_problems"]
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    with (SCHEMAS / name).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    """A validator for ``name``; sibling schemas resolve by file name."""
+    registry: Registry[Any] = Registry()
+    for sibling in sorted(path.name for path in SCHEMAS.glob("*.schema.json")):
+        registry = registry.with_resource(
+            sibling, Resource.from_contents(_schema(sibling))
+        )
+    return Draft202012Validator(_schema(name), registry=registry)
+
+
+def schema_problems(root: Any, schema_name: str, label: str) -> list[Problem]:
+    """Every violation of ``schemas/<schema_name>`` in ``root``, located."""
+    explainer = _Explainer(root, label)
+    errors = _validator(schema_name).iter_errors(root)
+    problems = [problem for error in errors for problem in explainer.explain(error)]
+    return sorted(
+        problems, key=lambda problem: (problem.line or 0, problem.column or 0)
+    )
+
+
+class _Explainer:
+    """Words jsonschema's errors as "found ..., expected ..., do ..."."""
+
+    def __init__(self, root: Any, label: str) -> None:
+        self.root = root
+        self.label = label
+
+    def at(self, path: Sequence[Any], *, key: bool = False) -> Where:
+        return locate(self.root, path, key=key) or Where(self.label)
+
+    def explain(self, error: ValidationError) -> Iterator[Problem]:
+        path = list(error.absolute_path)
+        if "propertyNames" in error.schema_path:
+            yield self._bad_name(path, error.instance)
+        elif error.validator == "additionalProperties":
+            yield from self._unknown_keys(path, error)
+        elif error.validator == "required":
+            yield from self._missing_keys(path, error)
+        elif error.validator in ("anyOf", "oneOf"):
+            yield from self._alternatives(path, error)
+        elif error.validator == "enum":
+            yield self._not_one_of(path, error)
+        else:
+            yield self._unexpected(path, error)
+
+    def _bad_name(self, path: list[Any], name: str) -> Problem:
+        message = (
+            f"{name!r} is not a usable name{_inside(path)}; use lower-case letters, "
+            "digits and _, starting with a letter"
+        )
+        return self.at([*path, name], key=True).problem(message)
+
+    def _unknown_keys(
+        self, path: list[Any], error: ValidationError
+    ) -> Iterator[Problem]:
+        allowed = sorted(error.schema.get("properties", {}))
+        for name in error.instance:
+            if name in allowed:
+                continue
+            hint = (
+                did_you_mean(name, allowed) or f"; expected one of {', '.join(allowed)}"
+            )
+            message = f"unknown key {name}{_inside(path)}{hint}"
+            yield self.at([*path, name], key=True).problem(message)
+
+    def _missing_keys(
+        self, path: list[Any], error: ValidationError
+    ) -> Iterator[Problem]:
+        properties = error.schema.get("properties", {})
+        for name in error.validator_value:
+            if name in error.instance:
+                continue
+            expected = properties.get(name, {}).get("x-expected", "a value")
+            owner = _label(path) or "the file"
+            message = f"{owner} has no {name}; add one: {expected}"
+            yield self.at(path).problem(message)
+
+    def _alternatives(
+        self, path: list[Any], error: ValidationError
+    ) -> Iterator[Problem]:
+        """Explain the alternative that has the instance's shape, if only one has."""
+        branches: dict[int, list[ValidationError]] = {}
+        for sub_error in error.context or ():
+            branches.setdefault(sub_error.relative_schema_path[0], []).append(sub_error)
+        shaped = [
+            errors
+            for errors in branches.values()
+            if not any(e.validator == "type" and not e.relative_path for e in errors)
+        ]
+        if isinstance(error.instance, dict | list) and len(shaped) == 1:
+            for sub_error in shaped[0]:
+                yield from self.explain(sub_error)
+        else:
+            yield self._unexpected(path, error)
+
+    def _not_one_of(self, path: list[Any], error: ValidationError) -> Problem:
+        choices = [str(choice) for choice in error.validator_value]
+        hint = ""
+        if isinstance(error.instance, str):
+            hint = did_you_mean(error.instance, choices)
+        message = (
+            f"{_label(path)} is {describe(error.instance)}; expected one of "
+            f"{', '.join(choices)}{hint}"
+        )
+        return self.at(path).problem(message)
+
+    def _unexpected(self, path: list[Any], error: ValidationError) -> Problem:
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        expected = schema.get("x-expected") or error.message
+        owner = _label(path) or "the file"
+        return self.at(path).problem(
+            f"{owner} is {describe(error.instance)}; expected {expected}"
+        )
+
+
+def _label(path: Sequence[Any]) -> str:
+    """``features.user_limit`` or ``addons[2]`` for a path into a document."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text.lstrip(".")
+
+
+def _inside(path: Sequence[Any]) -> str:
+    return f" in {_label(path)}" if path else ""

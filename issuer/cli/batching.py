@@ -1,0 +1,117 @@
+"""``batch``: every order of a file or folder, checked first, then issued."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import json_option, now_option, user_errors
+from ._output import announce_example_key, print_json
+from .issuing import key_options, load_key, open_ledger
+
+
+@click.command()
+@click.argument("orders", type=click.Path(exists=True, path_type=Path))
+@key_options
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the license files (created if missing).",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where orders find templates named without a path (default: ./templates).",
+)
+@now_option
+@json_option
+@user_errors
+def batch_command(
+    orders: Path,
+    key_path: Path,
+    kid: str | None,
+    allow_insecure_key_file: bool,
+    ledger_path: Path | None,
+    yes: bool,
+    dry_run: bool,
+    out_dir: Path,
+    templates_dir: Path | None,
+    now: datetime,
+    as_json: bool,
+) -> None:
+    """Issue every order of a YAML file (a list) or a folder of order files.
+
+    All orders are compiled and checked before the first signature: one bad
+    order stops the batch with every problem listed, and nothing is signed.
+    Orders already in the ledger are reported and not issued again.
+
+    Example: licensesmith batch examples/batch --key keys.example/example.key
+    --out issued/
+    """
+    from ..batch import compile_all, find_order_files, issue_all, plan
+    from ..compiler import compile_orders
+
+    sources = find_order_files(orders)
+    compiled = compile_all(
+        sources,
+        lambda path: compile_orders(path, now=now, templates_dir=templates_dir),
+    )
+    click.echo(f"{len(compiled)} orders compiled and checked", err=True)
+    key = load_key(key_path, kid, allow_insecure_key_file)
+    if key.is_example:
+        announce_example_key(str(key_path))
+    items = plan(compiled, out_dir)
+
+    if dry_run:
+        _summary(items, as_json)
+        click.echo("dry run: nothing signed, recorded or written", err=True)
+        return
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Sign and record {len(items)} licenses?", abort=True, err=True)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ledger = open_ledger(ledger_path)
+    try:
+        with click.progressbar(
+            items, label="signing", file=sys.stderr, show_pos=True
+        ) as bar:
+            done = issue_all(items, key, ledger, now=now, progress=lambda _: iter(bar))
+    finally:
+        ledger.close()
+    _summary(done, as_json)
+
+
+def _summary(items: list[Any], as_json: bool) -> None:
+    from verifier import format_time
+
+    from ._tables import table
+
+    rows = []
+    for item in items:
+        claims = item.compiled.claims
+        rows.append(
+            [
+                claims["account_id"],
+                item.compiled.template_name,
+                format_time(claims["nbf"])[:10],
+                format_time(claims["license_expires"])[:10],
+                item.status,
+                str(item.out),
+            ]
+        )
+    if as_json:
+        keys = ("account_id", "template", "start", "end", "status", "file")
+        print_json([dict(zip(keys, row)) for row in rows])
+        return
+    click.echo(table(("account", "template", "start", "end", "status", "file"), rows))
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    click.echo(", ".join(f"{count} {status}" for status, count in counts.items()))

@@ -1,0 +1,132 @@
+"""Issue one license: compile, sign, verify the round trip, record, write.
+
+Nothing reaches the disk until the signed token has been read back through
+the verifier with the public half of the key and found to say exactly what
+was compiled, and the product's merge rules accept it. The ledger record is
+committed before the license file is written, so every file on disk has one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from verifier import (
+    Entitlements,
+    Keyring,
+    License,
+    NotYetValid,
+    compute_entitlements,
+    verify_license,
+)
+
+from .errors import IssuerError, OutputExists
+from .files import write_atomic
+from .signing import sign_claims
+
+if TYPE_CHECKING:
+    from .compiler import Compiled
+    from .keys import SigningKey
+    from .ledger import Ledger
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A token that has passed the round trip, not yet recorded or written."""
+
+    compiled: Compiled
+    token: str
+    license: License
+    entitlements: Entitlements
+
+    @property
+    def token_sha256(self) -> str:
+        return hashlib.sha256(self.token.encode("ascii")).hexdigest()
+
+
+class RoundTripError(IssuerError):
+    """The signed token does not read back as what was compiled."""
+
+
+def sign_and_check(compiled: Compiled, key: SigningKey, now: datetime) -> Signed:
+    """Sign, then verify with the public half and the merge rules."""
+    token = sign_claims(compiled.claims, key)
+    keyring = Keyring({key.kid: key.public_key})
+
+    license = _read_back(token, keyring, now)
+    if license.claims != compiled.claims:
+        raise RoundTripError(
+            "the signed license does not read back as the compiled claims; "
+            "nothing was written"
+        )
+
+    # A license that starts later is judged as it will be on its first day.
+    at = max(now, datetime.fromtimestamp(license.nbf, now.tzinfo))
+    entitlements = compute_entitlements([token], now=at, keyring=keyring)
+    if entitlements.errors:
+        raise RoundTripError(
+            "the product would report: " + "; ".join(entitlements.errors)
+        )
+    return Signed(compiled, token, license, entitlements)
+
+
+def _read_back(token: str, keyring: Keyring, now: datetime) -> License:
+    try:
+        return verify_license(token, keyring, now)
+    except NotYetValid as pending:
+        # A renewal starts later; every other check must still have passed.
+        if isinstance(pending.license, License):
+            return pending.license
+        raise RoundTripError(
+            f"the signed license fails verification: {pending}"
+        ) from None
+
+
+def check_output_free(out: Path | None, force: bool) -> None:
+    """Refuse before signing, not after, when the output file already exists."""
+    if out is not None and out.exists() and not force:
+        raise OutputExists(
+            f"{out} already exists; choose another --out or add --force to replace it"
+        )
+
+
+def record_and_write(
+    signed: Signed,
+    key: SigningKey,
+    ledger: Ledger | None,
+    out: Path | None,
+    *,
+    now: datetime,
+    force: bool = False,
+) -> None:
+    """Ledger first (one transaction), then the file, atomically."""
+    if ledger is not None:
+        ledger.record(ledger_entry(signed, key, out, now))
+    if out is not None:
+        write_atomic(out, signed.token.encode("ascii") + b"\n", overwrite=force)
+
+
+def ledger_entry(signed: Signed, key: SigningKey, out: Path | None, now: datetime):  # type: ignore[no-untyped-def]
+    from .ledger import new_entry
+
+    compiled = signed.compiled
+    return new_entry(
+        claims=compiled.claims,
+        token=signed.token,
+        kid=key.kid,
+        example_key=key.is_example,
+        template_name=compiled.template_name,
+        template_sha256=compiled.template_sha256,
+        order_path=str(compiled.order_path) if compiled.order_path else None,
+        order_sha256=compiled.order_sha256,
+        output_path=str(out) if out else None,
+        now=now,
+    )
+
+
+def claims_json(claims: dict) -> str:  # type: ignore[type-arg]
+    return json.dumps(claims, indent=2)

@@ -1,0 +1,162 @@
+"""``compile`` and ``issue`` through click's runner, on the real templates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from issuer.cli import main
+from issuer.ledger import Ledger
+from tests.conftest import EXAMPLE_KEY, EXAMPLE_KEYRING, ROOT
+
+NOW = "2026-12-03T17:00:00Z"
+PREMIUM = str(ROOT / "templates" / "premium.yaml")
+ACME = str(ROOT / "examples" / "acme-premium.yaml")
+
+
+def _run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+def _issue(out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return _run(
+        "issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out),
+        "--now", NOW, "--yes", *extra,
+    )
+
+
+def test_compile_json_prints_claims_and_signs_nothing(tmp_path: Path) -> None:
+    result = _run("compile", PREMIUM, ACME, "--now", NOW, "--json")
+
+    assert result.exit_code == 0, result.output
+    claims = json.loads(result.stdout)
+    assert claims["features"] == {
+        "user_limit": 150,
+        "managed_agent_limit_soft": 100,
+        "managed_agent_limit_hard": 200,
+    }
+    assert claims["exp"] - claims["license_expires"] == 30 * 86400
+    assert not list(tmp_path.iterdir())
+
+
+def test_compile_set_overrides_a_value() -> None:
+    result = _run("compile", PREMIUM, ACME, "--now", NOW, "--json", "--set", "seats=200")
+
+    assert json.loads(result.stdout)["features"]["user_limit"] == 200
+
+
+def test_issue_writes_verified_license_and_ledger_record(tmp_path: Path) -> None:
+    out = tmp_path / "acme.jwt"
+    ledger = tmp_path / "ledger.sqlite3"
+
+    result = _issue(out, "--ledger", str(ledger))
+
+    assert result.exit_code == 0, result.output
+    assert f"{out}: verified: salesforce/0015g00000AcmeWdg" in result.stdout
+    assert "EXAMPLE key" in result.output
+    token = out.read_text().strip()
+    entries = Ledger(ledger).list()
+    assert [entry.token for entry in entries] == [token]
+    assert entries[0].example_key is True
+
+    verified = _run("verify", str(out), "--keyring", str(EXAMPLE_KEYRING),
+                    "--now", "2027-01-02T00:00:00Z")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_issue_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "acme.jwt"
+    out.write_text("keep me\n")
+
+    result = _issue(out)
+
+    assert result.exit_code == 1
+    assert "already exists" in result.output and "--force" in result.output
+    assert out.read_text() == "keep me\n"
+
+
+def test_issue_force_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "acme.jwt"
+    out.write_text("old\n")
+
+    result = _issue(out, "--force")
+
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count(".") == 2
+
+
+def test_issue_dry_run_signs_records_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "acme.jwt"
+    ledger = tmp_path / "ledger.sqlite3"
+
+    result = _issue(out, "--dry-run", "--ledger", str(ledger))
+
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.output
+    assert not out.exists()
+    assert not ledger.exists()
+
+
+def test_issue_summary_names_account_term_and_limits(tmp_path: Path) -> None:
+    result = _issue(tmp_path / "acme.jwt")
+
+    assert "term start           2027-01-01T00:00:00Z" in result.output
+    assert "end of grace         2028-01-31T00:00:00Z" in result.output
+    assert "managed_agent_limit  soft 100 / hard 200" in result.output
+
+
+def test_issue_bad_order_value_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "acme.jwt"
+
+    result = _run(
+        "issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out),
+        "--now", NOW, "--yes", "--set", "agents_hard=50",
+    )
+
+    assert result.exit_code == 1
+    assert "hard" in result.output and "below" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_issue_refuses_group_readable_private_key(tmp_path: Path) -> None:
+    key = tmp_path / "mine.key"
+    generated = _run("keys", "generate", "--kid", "mine", "--out", str(tmp_path))
+    assert generated.exit_code == 0, generated.output
+    key.chmod(0o644)
+
+    result = _run(
+        "issue", PREMIUM, ACME, "--key", str(key), "--out", str(tmp_path / "a.jwt"),
+        "--now", NOW, "--yes",
+    )
+
+    assert result.exit_code == 1
+    assert "mine.key" in result.output
+    assert not (tmp_path / "a.jwt").exists()
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted(path.name for path in (ROOT / "templates").glob("*.yaml")
+           if path.name != "base.yaml"),
+)
+def test_every_template_issues_with_its_example_order(
+    tmp_path: Path, template: str
+) -> None:
+    orders = [
+        path for path in sorted((ROOT / "examples").glob("*.yaml"))
+        if f"template: {template.removesuffix('.yaml')}\n" in path.read_text()
+    ]
+    assert orders, f"no example order in examples/ for {template}"
+    out = tmp_path / "license.jwt"
+
+    result = _run(
+        "issue", str(ROOT / "templates" / template), str(orders[0]),
+        "--key", str(EXAMPLE_KEY), "--out", str(out), "--now", NOW, "--yes",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count(".") == 2
