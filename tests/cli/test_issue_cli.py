@@ -63,7 +63,7 @@ def test_issue_writes_verified_license_and_ledger_record(tmp_path: Path) -> None
     assert entries[0].example_key is True
 
     verified = _run("verify", str(out), "--keyring", str(EXAMPLE_KEYRING),
-                    "--now", "2027-01-02T00:00:00Z")
+                    "--now", "2026-12-04T00:00:00Z")
     assert verified.exit_code == 0, verified.output
 
 
@@ -101,7 +101,7 @@ def test_issue_dry_run_signs_records_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_issue_summary_names_account_term_and_limits(tmp_path: Path) -> None:
-    result = _issue(tmp_path / "acme.jwt")
+    result = _issue(tmp_path / "acme.jwt", "--set", "start=2027-01-01T00:00:00Z")
 
     assert "term start           2027-01-01T00:00:00Z" in result.output
     assert "end of grace         2028-01-31T00:00:00Z" in result.output

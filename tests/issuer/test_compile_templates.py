@@ -59,7 +59,7 @@ def expected_claims(template: str, order: dict[str, Any]) -> dict[str, Any]:
     feature_set, trial, term, grace = PROMISES[template]
     if term is None:
         term = length(str(order.get("years") or order.get("length") or "3y"))
-    start = moment(order["start"])
+    start = moment(order["start"]) if "start" in order else NOW  # no start: now
     ends = start + term
 
     features: dict[str, int] = {}
@@ -85,9 +85,13 @@ def expected_claims(template: str, order: dict[str, Any]) -> dict[str, Any]:
     return claims
 
 
+# The example order starts when issued; pin it for known answers.
+ACME_START = ["start=2027-01-01T00:00:00Z"]
+
+
 def test_acme_known_answer() -> None:
     compiled = compile_order(
-        TEMPLATES / "premium.yaml", EXAMPLES / "acme-premium.yaml", now=NOW
+        TEMPLATES / "premium.yaml", EXAMPLES / "acme-premium.yaml", ACME_START, now=NOW
     )
 
     claims = dict(compiled.claims)
@@ -117,7 +121,7 @@ def test_acme_known_answer() -> None:
 
 
 def test_acme_summary_rows() -> None:
-    compiled = compile_order(None, EXAMPLES / "acme-premium.yaml", now=NOW)
+    compiled = compile_order(None, EXAMPLES / "acme-premium.yaml", ACME_START, now=NOW)
 
     assert compiled.summary_rows() == [
         ("account", "0015g00000AcmeWdg (salesforce)"),
@@ -212,7 +216,7 @@ def test_renewal_requires_a_start(tmp_path: Path) -> None:
 
 
 def test_the_renewal_example_starts_when_the_acme_term_ends() -> None:
-    current = compile_order(None, EXAMPLES / "acme-premium.yaml", now=NOW)
+    current = compile_order(None, EXAMPLES / "acme-premium.yaml", ACME_START, now=NOW)
     renewal = compile_order(None, EXAMPLES / "acme-renewal.yaml", now=NOW)
     addon = compile_order(None, EXAMPLES / "acme-addon-agents.yaml", now=NOW)
 
