@@ -62,6 +62,22 @@ def now_option(func: F) -> F:
     )(func)
 
 
+#: The verifier refuses more; beyond an hour leeway hides a broken clock.
+MAX_LEEWAY_SECONDS = 3600
+
+
+def leeway_option(func: F) -> F:
+    """``--leeway SECONDS``: clock skew tolerated around iat, nbf and exp."""
+    return click.option(
+        "--leeway",
+        type=click.IntRange(0, MAX_LEEWAY_SECONDS),
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Clock skew tolerated around iat, nbf and exp.",
+    )(func)
+
+
 def json_option(func: F) -> F:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print JSON for machines."

@@ -26,11 +26,9 @@ import click
 from verifier import Catalogue, Facts, default_catalogue
 
 from ..usage import load_usage
+from ._common import leeway_option
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: The tolerance for clock skew cannot exceed what the verifier accepts.
-MAX_LEEWAY_SECONDS = 3600
 
 
 class Deployment(NamedTuple):
@@ -126,13 +124,7 @@ _OPTIONS = (
         metavar="FEATURE",
         help="A feature the operator switched on (repeatable).",
     ),
-    click.option(
-        "--leeway",
-        type=click.IntRange(0, MAX_LEEWAY_SECONDS),
-        default=0,
-        metavar="SECONDS",
-        help="Clock skew tolerated around iat, nbf and exp.",
-    ),
+    leeway_option,
 )
 
 

@@ -11,6 +11,7 @@ import click
 
 from ._common import json_option, now_option, user_errors
 from ._output import announce_example_key, print_json
+from .compiling import templates_option
 from .issuing import key_options, load_key, open_ledger
 
 
@@ -24,12 +25,7 @@ from .issuing import key_options, load_key, open_ledger
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the license files (created if missing).",
 )
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where orders find templates named without a path (default: ./templates).",
-)
+@templates_option
 @now_option
 @json_option
 @user_errors

@@ -12,6 +12,14 @@ from ._common import json_option, now_option, user_errors
 from ._output import print_json
 
 
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where orders find templates named without a path (default: ./templates).",
+)
+
+
 def order_arguments(func: Any) -> Any:
     """TEMPLATE [ORDER] [--set k=v]... [--templates DIR], shared by compile and issue."""
     decorators = [
@@ -24,13 +32,7 @@ def order_arguments(func: Any) -> Any:
             metavar="NAME=VALUE",
             help="Give or override one order value (repeatable).",
         ),
-        click.option(
-            "--templates",
-            "templates_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where orders find templates named without a path "
-            "(default: ./templates).",
-        ),
+        templates_option,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

@@ -7,21 +7,10 @@ from typing import Any
 
 import click
 
-from ._common import json_option, now_option, user_errors
+from ._common import json_option, leeway_option, now_option, user_errors
 from ._output import announce_example_key, print_json, read_token
 
 KEYRING_HELP = "A keyring: a JSON file {kid: PEM} or a directory of <kid>.pub files."
-
-
-def leeway_option(func: Any) -> Any:
-    return click.option(
-        "--leeway",
-        type=click.IntRange(0, 3600),
-        default=0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Clock skew tolerated on nbf, iat and exp.",
-    )(func)
 
 
 def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str, Any]:
