@@ -27,7 +27,7 @@ from .issuing import sign_and_check
 if TYPE_CHECKING:
     from .compiler import Compiled
     from .keys import SigningKey
-    from .ledger import Ledger
+    from .ledger import Ledger, LedgerEntry
 
 ORDER_SUFFIXES = (".yaml", ".yml")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -115,16 +115,13 @@ def issue_all(
     return done
 
 
-def _complete_earlier(item: BatchItem, entry: object) -> BatchItem:
+def _complete_earlier(item: BatchItem, entry: LedgerEntry) -> BatchItem:
     """An order already in the ledger: rewrite its file if a crash lost it."""
-    jti = getattr(entry, "jti")
-    recorded_out = getattr(entry, "output_path", None)
-    path = Path(recorded_out) if recorded_out else None
+    path = Path(entry.output_path) if entry.output_path else None
     if path is not None and not path.exists():
-        token: str = getattr(entry, "token")
-        write_atomic(path, token.encode("ascii") + b"\n")
-        return BatchItem(item.compiled, path, "rewritten", jti)
-    return BatchItem(item.compiled, path or item.out, "already issued", jti)
+        write_atomic(path, entry.token.encode("ascii") + b"\n")
+        return BatchItem(item.compiled, path, "rewritten", entry.jti)
+    return BatchItem(item.compiled, path or item.out, "already issued", entry.jti)
 
 
 def _replace(item: BatchItem, status: str, jti: str) -> BatchItem:

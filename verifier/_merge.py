@@ -104,7 +104,9 @@ class _Merge:
             return
 
         self._record_valid(license_id, license)
-        entitlement = ENTITLED if self.moment <= license.license_expires else GRACE_PERIOD
+        entitlement = (
+            ENTITLED if self.moment <= license.license_expires else GRACE_PERIOD
+        )
         feature_set = license.feature_set
         if license.all_features and not feature_set:
             feature_set = "enterprise"
@@ -152,11 +154,15 @@ class _Merge:
                 detail=detail,
                 kid=license.kid if license else None,
                 jti=license.jti if license else None,
-                signed_with_example_key=bool(license and license.signed_with_example_key),
+                signed_with_example_key=bool(
+                    license and license.signed_with_example_key
+                ),
             )
         )
 
-    def _offer_defaults(self, license: License, feature_set: str, entitlement: str) -> None:
+    def _offer_defaults(
+        self, license: License, feature_set: str, entitlement: str
+    ) -> None:
         for default in self.catalogue.defaults:
             users = license.features.get(default.per_user_of, 0)
             if default.feature_set != feature_set or users <= 0:
@@ -177,7 +183,9 @@ class _Merge:
         for feature in self.catalogue.in_set(feature_set):
             self.offer(feature.name, FeatureState(entitlement, self._enabled(feature)))
 
-    def _offer_values(self, license_id: str, license: License, entitlement: str) -> None:
+    def _offer_values(
+        self, license_id: str, license: License, entitlement: str
+    ) -> None:
         users = self.catalogue.role("active_users")
         for name, value in license.features.items():
             feature = self.catalogue[name] if name in self.catalogue else None
@@ -189,7 +197,9 @@ class _Merge:
                 continue
             if feature.kind == "limit":
                 actual = self.facts.active_users if name == users else None
-                self.offer(name, FeatureState(entitlement, True, limit=value, actual=actual))
+                self.offer(
+                    name, FeatureState(entitlement, True, limit=value, actual=actual)
+                )
             elif feature.kind == "boolean":
                 # The reference product replaces, not offers: kept on purpose.
                 self.result.features[name] = FeatureState(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._model import ENTITLEMENT_RANK, GRACE_PERIOD, ENTITLED, FeatureState
+from ._model import ENTITLED, ENTITLEMENT_RANK, GRACE_PERIOD, FeatureState
 
 
 def _sign(value: int) -> int:

@@ -34,7 +34,9 @@ def feature_to_json(state: FeatureState) -> dict[str, Any]:
 def entitlements_to_json(entitlements: Entitlements) -> dict[str, Any]:
     features = entitlements.features
     return {
-        "features": {name: feature_to_json(features[name]) for name in sorted(features)},
+        "features": {
+            name: feature_to_json(features[name]) for name in sorted(features)
+        },
         "warnings": list(entitlements.warnings),
         "errors": list(entitlements.errors),
         "has_license": entitlements.has_license,

@@ -60,9 +60,7 @@ class Messages:
 
     @staticmethod
     def agents_near(usage: int, hard: int) -> str:
-        return (
-            f"Managed agent usage {usage} is approaching the hard limit {hard}."
-        )
+        return f"Managed agent usage {usage} is approaching the hard limit {hard}."
 
     @staticmethod
     def too_many_users(active: int, limit: int) -> str:

@@ -13,11 +13,31 @@ import click
 # name -> (module under issuer.cli, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("keys", "keys", "Generate, list and rotate signing keys."),
-    "compile": ("compiling", "compile_command", "Print the claims an order compiles to."),
-    "issue": ("issuing", "issue_command", "Compile, sign, verify, record and write a license."),
-    "verify": ("verifying", "verify_command", "Check license files as the product would."),
-    "inspect": ("verifying", "inspect_command", "Show a license's header and claims, unverified."),
-    "entitlements": ("entitling", "entitlements_command", "Merge licenses into entitlements."),
+    "compile": (
+        "compiling",
+        "compile_command",
+        "Print the claims an order compiles to.",
+    ),
+    "issue": (
+        "issuing",
+        "issue_command",
+        "Compile, sign, verify, record and write a license.",
+    ),
+    "verify": (
+        "verifying",
+        "verify_command",
+        "Check license files as the product would.",
+    ),
+    "inspect": (
+        "verifying",
+        "inspect_command",
+        "Show a license's header and claims, unverified.",
+    ),
+    "entitlements": (
+        "entitling",
+        "entitlements_command",
+        "Merge licenses into entitlements.",
+    ),
     "preview": ("previewing", "preview_command", "Show what adding a license changes."),
     "batch": ("batching", "batch_command", "Issue every order of a file or folder."),
     "ledger": ("ledger", "ledger", "Query what was issued."),

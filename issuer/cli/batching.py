@@ -104,7 +104,7 @@ def _summary(items: list[Any], as_json: bool) -> None:
         )
     if as_json:
         keys = ("account_id", "template", "start", "end", "status", "file")
-        print_json([dict(zip(keys, row)) for row in rows])
+        print_json([dict(zip(keys, row, strict=True)) for row in rows])
         return
     click.echo(table(("account", "template", "start", "end", "status", "file"), rows))
     counts: dict[str, int] = {}

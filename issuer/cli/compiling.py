@@ -11,7 +11,6 @@ import click
 from ._common import json_option, now_option, user_errors
 from ._output import print_json
 
-
 templates_option = click.option(
     "--templates",
     "templates_dir",
@@ -21,7 +20,7 @@ templates_option = click.option(
 
 
 def order_arguments(func: Any) -> Any:
-    """TEMPLATE [ORDER] [--set k=v]... [--templates DIR], shared by compile and issue."""
+    """TEMPLATE [ORDER] [--set k=v]... [--templates DIR], for compile and issue."""
     decorators = [
         click.argument("template", type=click.Path(dir_okay=False)),
         click.argument("order", required=False, type=click.Path(dir_okay=False)),
@@ -40,14 +39,15 @@ def order_arguments(func: Any) -> Any:
 
 
 def compile_from_options(
-    template: str, order: str | None, sets: tuple[str, ...], templates_dir: Path | None,
+    template: str,
+    order: str | None,
+    sets: tuple[str, ...],
+    templates_dir: Path | None,
     now: datetime,
 ) -> Any:
     from ..compiler import compile_order
 
-    return compile_order(
-        template, order, sets, now=now, templates_dir=templates_dir
-    )
+    return compile_order(template, order, sets, now=now, templates_dir=templates_dir)
 
 
 def summary_text(compiled: Any) -> str:

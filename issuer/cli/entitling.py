@@ -15,7 +15,9 @@ from .verifying import KEYRING_HELP
 
 @click.command()
 @click.argument("licenses", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--keyring", required=True, type=click.Path(exists=True), help=KEYRING_HELP)
+@click.option(
+    "--keyring", required=True, type=click.Path(exists=True), help=KEYRING_HELP
+)
 @deployment_options
 @now_option
 @json_option
@@ -34,15 +36,21 @@ def entitlements_command(
     Example: licensesmith entitlements acme.jwt --keyring keys.example/keyring.json
     --active-users 120 --managed-agents 40
     """
-    from verifier import compute_entitlements, default_catalogue, entitlements_to_json
-    from verifier import load_keyring
+    from verifier import (
+        compute_entitlements,
+        default_catalogue,
+        entitlements_to_json,
+        load_keyring,
+    )
 
     from ._tables import render_entitlements
 
     trusted = load_keyring(keyring)
     facts, leeway = facts_from_options(**deployment)
     tokens = [(path, read_token(path)) for path in licenses]
-    result = compute_entitlements(tokens, now=now, keyring=trusted, facts=facts, leeway=leeway)
+    result = compute_entitlements(
+        tokens, now=now, keyring=trusted, facts=facts, leeway=leeway
+    )
 
     for report in result.licenses:
         if report.signed_with_example_key:

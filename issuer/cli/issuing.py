@@ -55,8 +55,10 @@ def load_key(key_path: Path, kid: str | None, allow_insecure: bool) -> Any:
 
     prompt = None
     if sys.stdin.isatty():
+
         def prompt() -> str:
             return str(click.prompt(f"Passphrase for {key_path}", hide_input=True))
+
     key = load_signing_key(
         key_path, kid=kid, prompt=prompt, allow_insecure=allow_insecure
     )

@@ -21,8 +21,12 @@ def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str
     try:
         license = verify_license(read_token(path), keyring, now, leeway)
     except NotYetValid as error:
-        return {"file": path, "status": "not_yet_valid", "code": error.code,
-                "message": str(error)}
+        return {
+            "file": path,
+            "status": "not_yet_valid",
+            "code": error.code,
+            "message": str(error),
+        }
     except (LicenseError, IssuerError) as error:
         code = getattr(error, "code", "unreadable")
         return {"file": path, "status": "invalid", "code": code, "message": str(error)}
@@ -40,7 +44,8 @@ def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str
 
 def _describe(result: dict[str, Any]) -> str:
     if result["status"] != "valid":
-        return f"{result['file']}: {result['status'].replace('_', ' ')}: {result['message']}"
+        status = result["status"].replace("_", " ")
+        return f"{result['file']}: {status}: {result['message']}"
     start, end = result["term"]
     return (
         f"{result['file']}: valid: {result['account']}, term {start} to {end}, "
@@ -50,7 +55,9 @@ def _describe(result: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("licenses", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--keyring", required=True, type=click.Path(exists=True), help=KEYRING_HELP)
+@click.option(
+    "--keyring", required=True, type=click.Path(exists=True), help=KEYRING_HELP
+)
 @leeway_option
 @now_option
 @json_option

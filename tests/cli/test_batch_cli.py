@@ -39,8 +39,20 @@ def _orders(folder: Path, count: int) -> Path:
 def _batch(orders: Path, out: Path, ledger: Path, *extra: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(
         main,
-        ["batch", str(orders), "--key", str(EXAMPLE_KEY), "--out", str(out),
-         "--ledger", str(ledger), "--now", NOW, "--yes", *extra],
+        [
+            "batch",
+            str(orders),
+            "--key",
+            str(EXAMPLE_KEY),
+            "--out",
+            str(out),
+            "--ledger",
+            str(ledger),
+            "--now",
+            NOW,
+            "--yes",
+            *extra,
+        ],
     )
 
 
@@ -113,12 +125,25 @@ def test_batch_killed_midway_leaves_ledger_matching_files(tmp_path: Path) -> Non
     orders = _orders(tmp_path / "orders", count)
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
     command = [
-        sys.executable, "-c", "from issuer.cli import main; main()",
-        "batch", str(orders), "--key", str(EXAMPLE_KEY), "--out", str(out),
-        "--ledger", str(ledger), "--now", NOW, "--yes",
+        sys.executable,
+        "-c",
+        "from issuer.cli import main; main()",
+        "batch",
+        str(orders),
+        "--key",
+        str(EXAMPLE_KEY),
+        "--out",
+        str(out),
+        "--ledger",
+        str(ledger),
+        "--now",
+        NOW,
+        "--yes",
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
@@ -147,6 +172,8 @@ def test_batch_killed_midway_leaves_ledger_matching_files(tmp_path: Path) -> Non
     assert rerun.exit_code == 0, rerun.output
     statuses = [row["status"] for row in json.loads(rerun.stdout)]
     assert statuses.count("issued") == count - len(entries)
-    assert statuses.count("already issued") + statuses.count("rewritten") == len(entries)
+    assert statuses.count("already issued") + statuses.count("rewritten") == len(
+        entries
+    )
     assert len(Ledger(ledger).list()) == count
     assert len(list(out.glob("*.jwt"))) == count

@@ -28,16 +28,27 @@ def _entitlements(*args: str):  # type: ignore[no-untyped-def]
 def test_json_has_every_feature_and_the_license_values(tmp_path: Path) -> None:
     path = _license(tmp_path, "a.jwt")
 
-    result = _entitlements(path, "--json", "--active-users", "120",
-                           "--managed-agents", "40")
+    result = _entitlements(
+        path, "--json", "--active-users", "120", "--managed-agents", "40"
+    )
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["features", "warnings", "errors", "has_license", "trial",
-                          "require_telemetry", "refreshed_at"]
+    assert list(data) == [
+        "features",
+        "warnings",
+        "errors",
+        "has_license",
+        "trial",
+        "require_telemetry",
+        "refreshed_at",
+    ]
     assert len(data["features"]) == 22
     assert data["features"]["user_limit"] == {
-        "entitlement": "entitled", "enabled": True, "limit": 150, "actual": 120,
+        "entitlement": "entitled",
+        "enabled": True,
+        "limit": 150,
+        "actual": 120,
     }
     agents = data["features"]["managed_agent_limit"]
     assert (agents["soft_limit"], agents["limit"], agents["actual"]) == (100, 200, 40)

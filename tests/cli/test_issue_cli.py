@@ -23,8 +23,17 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
 
 def _issue(out: Path, *extra: str):  # type: ignore[no-untyped-def]
     return _run(
-        "issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out),
-        "--now", NOW, "--yes", *extra,
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(EXAMPLE_KEY),
+        "--out",
+        str(out),
+        "--now",
+        NOW,
+        "--yes",
+        *extra,
     )
 
 
@@ -43,7 +52,9 @@ def test_compile_json_prints_claims_and_signs_nothing(tmp_path: Path) -> None:
 
 
 def test_compile_set_overrides_a_value() -> None:
-    result = _run("compile", PREMIUM, ACME, "--now", NOW, "--json", "--set", "seats=200")
+    result = _run(
+        "compile", PREMIUM, ACME, "--now", NOW, "--json", "--set", "seats=200"
+    )
 
     assert json.loads(result.stdout)["features"]["user_limit"] == 200
 
@@ -62,8 +73,14 @@ def test_issue_writes_verified_license_and_ledger_record(tmp_path: Path) -> None
     assert [entry.token for entry in entries] == [token]
     assert entries[0].example_key is True
 
-    verified = _run("verify", str(out), "--keyring", str(EXAMPLE_KEYRING),
-                    "--now", "2026-12-04T00:00:00Z")
+    verified = _run(
+        "verify",
+        str(out),
+        "--keyring",
+        str(EXAMPLE_KEYRING),
+        "--now",
+        "2026-12-04T00:00:00Z",
+    )
     assert verified.exit_code == 0, verified.output
 
 
@@ -112,8 +129,18 @@ def test_issue_bad_order_value_is_one_line_and_writes_nothing(tmp_path: Path) ->
     out = tmp_path / "acme.jwt"
 
     result = _run(
-        "issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out),
-        "--now", NOW, "--yes", "--set", "agents_hard=50",
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(EXAMPLE_KEY),
+        "--out",
+        str(out),
+        "--now",
+        NOW,
+        "--yes",
+        "--set",
+        "agents_hard=50",
     )
 
     assert result.exit_code == 1
@@ -129,8 +156,16 @@ def test_issue_refuses_group_readable_private_key(tmp_path: Path) -> None:
     key.chmod(0o644)
 
     result = _run(
-        "issue", PREMIUM, ACME, "--key", str(key), "--out", str(tmp_path / "a.jwt"),
-        "--now", NOW, "--yes",
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(key),
+        "--out",
+        str(tmp_path / "a.jwt"),
+        "--now",
+        NOW,
+        "--yes",
     )
 
     assert result.exit_code == 1
@@ -140,22 +175,34 @@ def test_issue_refuses_group_readable_private_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "template",
-    sorted(path.name for path in (ROOT / "templates").glob("*.yaml")
-           if path.name != "base.yaml"),
+    sorted(
+        path.name
+        for path in (ROOT / "templates").glob("*.yaml")
+        if path.name != "base.yaml"
+    ),
 )
 def test_every_template_issues_with_its_example_order(
     tmp_path: Path, template: str
 ) -> None:
     orders = [
-        path for path in sorted((ROOT / "examples").glob("*.yaml"))
+        path
+        for path in sorted((ROOT / "examples").glob("*.yaml"))
         if f"template: {template.removesuffix('.yaml')}\n" in path.read_text()
     ]
     assert orders, f"no example order in examples/ for {template}"
     out = tmp_path / "license.jwt"
 
     result = _run(
-        "issue", str(ROOT / "templates" / template), str(orders[0]),
-        "--key", str(EXAMPLE_KEY), "--out", str(out), "--now", NOW, "--yes",
+        "issue",
+        str(ROOT / "templates" / template),
+        str(orders[0]),
+        "--key",
+        str(EXAMPLE_KEY),
+        "--out",
+        str(out),
+        "--now",
+        NOW,
+        "--yes",
     )
 
     assert result.exit_code == 0, result.output
