@@ -84,6 +84,11 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def interactive() -> bool:
+    """Whether a person can answer a question: only then do commands ask."""
+    return sys.stdin.isatty()
+
+
 def fail(message: str, code: int = 1) -> None:
     """One line on stderr and a non-zero exit: how every user error ends."""
     click.echo(f"error: {message}", err=True)

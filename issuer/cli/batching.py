@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from . import _common
 from ._common import json_option, now_option, user_errors
 from ._output import announce_example_key, print_json
 from .compiling import templates_option
@@ -69,7 +70,7 @@ def batch_command(
         _summary(items, as_json)
         click.echo("dry run: nothing signed, recorded or written", err=True)
         return
-    if not yes and sys.stdin.isatty():
+    if not yes and _common.interactive():
         click.confirm(f"Sign and record {len(items)} licenses?", abort=True, err=True)
 
     out_dir.mkdir(parents=True, exist_ok=True)

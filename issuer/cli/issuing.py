@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from . import _common
 from ._common import json_option, now_option, user_errors
 from ._output import announce_example_key, print_json
 from .compiling import compile_from_options, order_arguments, summary_text
@@ -54,7 +54,7 @@ def load_key(key_path: Path, kid: str | None, allow_insecure: bool) -> Any:
     from ..keys import load_signing_key
 
     prompt = None
-    if sys.stdin.isatty():
+    if _common.interactive():
 
         def prompt() -> str:
             return str(click.prompt(f"Passphrase for {key_path}", hide_input=True))
@@ -150,7 +150,7 @@ def issue_command(
     if dry_run:
         click.echo("dry run: nothing signed, recorded or written", err=True)
         return
-    if not yes and sys.stdin.isatty():
+    if not yes and _common.interactive():
         click.confirm("Sign and record this license?", abort=True, err=True)
 
     signed = signed or sign_and_check(compiled, key, now)

@@ -207,3 +207,59 @@ def test_every_template_issues_with_its_example_order(
 
     assert result.exit_code == 0, result.output
     assert out.read_text().count(".") == 2
+
+
+def test_issue_in_a_terminal_asks_and_stops_on_no(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("issuer.cli._common.interactive", lambda: True)
+    out = tmp_path / "acme.jwt"
+    ledger = tmp_path / "ledger.sqlite3"
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "issue",
+            PREMIUM,
+            ACME,
+            "--key",
+            str(EXAMPLE_KEY),
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+            "--ledger",
+            str(ledger),
+        ],
+        input="n\n",
+    )
+
+    assert result.exit_code == 1
+    assert "Sign and record this license? [y/N]" in result.output
+    assert not out.exists() and not ledger.exists()
+
+
+def test_issue_in_a_terminal_signs_after_yes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("issuer.cli._common.interactive", lambda: True)
+    out = tmp_path / "acme.jwt"
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "issue",
+            PREMIUM,
+            ACME,
+            "--key",
+            str(EXAMPLE_KEY),
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+        ],
+        input="y\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert out.exists()
