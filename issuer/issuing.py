@@ -13,14 +13,17 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from verifier import (
     Entitlements,
     Keyring,
+    KeyringError,
     License,
     NotYetValid,
     compute_entitlements,
+    load_keyring,
+    raw_public_bytes,
     verify_license,
 )
 
@@ -87,11 +90,68 @@ def _read_back(token: str, keyring: Keyring, now: datetime) -> License:
 
 
 def check_output_free(out: Path | None, force: bool) -> None:
-    """Refuse before signing, not after, when the output file already exists."""
-    if out is not None and out.exists() and not force:
+    """Refuse before signing, not after, an output that cannot be written."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise OutputExists(f"{out} is a folder; give --out a file name")
+    if out.exists() and not force:
         raise OutputExists(
             f"{out} already exists; choose another --out or add --force to replace it"
         )
+    folder = out.parent
+    if not folder.is_dir():
+        raise IssuerError(
+            f"{out}: the folder {folder} does not exist; create it or choose "
+            "another --out"
+        )
+
+
+def check_published_key(key: SigningKey) -> str | None:
+    """Refuse a key whose published public half says otherwise.
+
+    A license signed under a ``kid`` verifies only where the keyring maps that
+    kid to this key's public half. The key folder's ``<kid>.pub`` (or its
+    ``keyring.json``) is what gets published, so a mismatch there means the
+    product will reject the license: refuse before signing. Returns a warning
+    when nothing beside the key says which public key the kid stands for.
+    """
+    published = _published_public_key(key)
+    if published is None:
+        return (
+            f"no {key.kid}.pub beside {key.path}: make sure the product's keyring "
+            f"trusts kid {key.kid!r} with this key's public half"
+        )
+    if not _same_key(published, key.public_key):
+        raise IssuerError(
+            f"{key.path}: the published public key for kid {key.kid!r} beside it "
+            "is a different key, so the product would reject this license; "
+            "check --key and --kid"
+        )
+    return None
+
+
+def _published_public_key(key: SigningKey) -> Any:
+    folder = key.path.parent
+    try:
+        ring = load_keyring(folder) if any(folder.glob("*.pub")) else None
+        if ring is None and (folder / "keyring.json").is_file():
+            ring = load_keyring(folder / "keyring.json")
+    except KeyringError as error:
+        raise IssuerError(f"{folder}: cannot read its public keys: {error}") from None
+    if ring is None:
+        return None
+    if key.kid not in ring:
+        raise IssuerError(
+            f"{folder} publishes no public key for kid {key.kid!r} (it has "
+            f"{', '.join(sorted(ring)) or 'none'}), so the product would reject "
+            "this license; check --key and --kid"
+        )
+    return ring[key.kid]
+
+
+def _same_key(left: Any, right: Any) -> bool:
+    return raw_public_bytes(left) == raw_public_bytes(right)
 
 
 def record_and_write(

@@ -27,7 +27,13 @@ from ._errors import (
     UnknownKey,
     UnsupportedAlgorithm,
 )
-from ._keyring import Keyring, is_example_key, is_valid_kid, load_keyring
+from ._keyring import (
+    Keyring,
+    is_example_key,
+    is_valid_kid,
+    load_keyring,
+    raw_public_bytes,
+)
 from ._merge import compute_entitlements, soft_warning_threshold
 from ._model import (
     ENTITLED,
@@ -85,6 +91,7 @@ __all__ = [
     "is_valid_kid",
     "load_keyring",
     "parse_catalogue",
+    "raw_public_bytes",
     "soft_warning_threshold",
     "verify_license",
 ]

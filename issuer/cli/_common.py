@@ -48,7 +48,16 @@ def parse_now(value: str | None) -> datetime:
             f"{value!r} has no time zone; add Z or an offset such as +02:00",
             param_hint="--now",
         )
+    if not EARLIEST_NOW <= parsed <= LATEST_NOW:
+        raise click.BadParameter(
+            f"{value!r} is outside the years 1970 to 9000 that licenses can express",
+            param_hint="--now",
+        )
     return parsed.astimezone(UTC)
+
+
+EARLIEST_NOW = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def now_option(func: F) -> F:
@@ -111,6 +120,11 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (IssuerError, LicenseError, KeyringError, CatalogueError) as error:
             fail(str(error))
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as other tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except OSError as error:
             name = f" {error.filename}" if error.filename else ""
             fail(f"cannot access{name}: {error.strerror or error}")

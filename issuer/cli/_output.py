@@ -16,17 +16,33 @@ EXAMPLE_KEY_NOTICE = (
 )
 
 
+class UnreadableLicense(IssuerError):
+    """A license file that cannot be read as a token; ``reason`` omits the path."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
+
 def read_token(path: str | Path) -> str:
     """A license file's text, or an IssuerError naming the file."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise IssuerError(f"{path}: cannot read ({error.strerror or error})") from None
+        raise UnreadableLicense(
+            path, f"cannot read ({error.strerror or error})"
+        ) from None
+    # Editors on Windows may save a byte-order mark; it is not part of a token.
+    data = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if not data:
+        raise UnreadableLicense(path, "the file is empty; expected a license token")
     try:
-        return data.decode("ascii").strip()
+        return data.decode("ascii")
     except UnicodeDecodeError:
-        raise IssuerError(f"{path}: not a license (the file is not text)") from None
+        raise UnreadableLicense(
+            path, "not a license token (it holds characters other than ASCII)"
+        ) from None
 
 
 def announce_example_key(name: str) -> None:

@@ -11,7 +11,7 @@ import click
 
 from . import _common
 from ._common import json_option, now_option, user_errors
-from ._output import announce_example_key, print_json
+from ._output import print_json
 from .compiling import templates_option
 from .issuing import key_options, load_key, open_ledger
 
@@ -62,8 +62,6 @@ def batch_command(
     )
     click.echo(f"{len(compiled)} orders compiled and checked", err=True)
     key = load_key(key_path, kid, allow_insecure_key_file)
-    if key.is_example:
-        announce_example_key(str(key_path))
     items = plan(compiled, out_dir)
 
     if dry_run:

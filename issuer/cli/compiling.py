@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from ._output import print_json
 templates_option = click.option(
     "--templates",
     "templates_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Where orders find templates named without a path (default: ./templates).",
 )
 
@@ -47,14 +48,54 @@ def compile_from_options(
 ) -> Any:
     from ..compiler import compile_order
 
+    if order is None and _names_a_template(Path(template)):
+        # `compile ORDER`: the order says which template it uses.
+        return compile_order(None, template, sets, now=now, templates_dir=templates_dir)
     return compile_order(template, order, sets, now=now, templates_dir=templates_dir)
 
 
-def summary_text(compiled: Any) -> str:
+_TEMPLATE_KEY = re.compile(rb"^template\s*:", re.MULTILINE)
+
+
+def _names_a_template(path: Path) -> bool:
+    """An order names its template at the top level; a template never does."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False
+    return _TEMPLATE_KEY.search(head) is not None
+
+
+def summary_text(compiled: Any, key: str | None = None, out: Path | None = None) -> str:
+    """What is about to be signed, as a person checks it before saying yes."""
     from ._tables import table
 
     rows = [[label, value] for label, value in compiled.summary_rows()]
+    rows += [[name, value] for name, value in _default_rows(compiled.claims)]
+    if key:
+        rows.append(["signing key", key])
+    if out:
+        rows.append(["output", str(out)])
     return table(("", ""), rows).split("\n", 2)[2]
+
+
+def _default_rows(claims: dict[str, Any]) -> list[tuple[str, str]]:
+    """Features the product grants by default, which the claims do not show."""
+    from verifier import default_catalogue
+
+    catalogue = default_catalogue()
+    features = claims.get("features", {})
+    rows = []
+    for default in catalogue.defaults:
+        feature = catalogue[default.feature]
+        users = features.get(default.per_user_of, 0)
+        stated = feature.soft_name in features or feature.name in features
+        if claims.get("feature_set") != default.feature_set or users <= 0 or stated:
+            continue
+        soft, hard = default.soft_per_user * users, default.hard_per_user * users
+        rows.append((feature.name, f"soft {soft} / hard {hard} (product default)"))
+    return rows
 
 
 @click.command()
@@ -71,6 +112,9 @@ def compile_command(
     as_json: bool,
 ) -> None:
     """Print the claims an order compiles to; sign nothing.
+
+    TEMPLATE may be left out when the ORDER names its template: then give the
+    order alone.
 
     Example: licensesmith compile templates/premium.yaml examples/acme-premium.yaml
     --set seats=200

@@ -31,7 +31,9 @@ def entitlements_command(
 ) -> None:
     """Merge license files into the customer's entitlements (SPEC 5 and 6).
 
-    With no license at all, shows what an unlicensed deployment gets.
+    With no license at all, shows what an unlicensed deployment gets. Exits 1
+    when the product would report an error (an invalid license, a feature in
+    use that no license grants), 0 otherwise, warnings included.
 
     Example: licensesmith entitlements acme.jwt --keyring keys.example/keyring.json
     --active-users 120 --managed-agents 40
@@ -59,3 +61,5 @@ def entitlements_command(
         print_json(entitlements_to_json(result))
     else:
         click.echo(render_entitlements(result, default_catalogue()))
+    if result.errors:
+        raise SystemExit(1)

@@ -51,6 +51,8 @@ def key_options(func: Any) -> Any:
 
 
 def load_key(key_path: Path, kid: str | None, allow_insecure: bool) -> Any:
+    """The signing key, checked against the public key published beside it."""
+    from ..issuing import check_published_key
     from ..keys import load_signing_key
 
     prompt = None
@@ -62,13 +64,11 @@ def load_key(key_path: Path, kid: str | None, allow_insecure: bool) -> Any:
     key = load_signing_key(
         key_path, kid=kid, prompt=prompt, allow_insecure=allow_insecure
     )
-    if allow_insecure and not key.is_example:
-        click.secho(
-            f"warning: {key_path}: loaded although other users can read it "
-            "(--allow-insecure-key-file)",
-            err=True,
-            fg="yellow",
-        )
+    if key.is_example:
+        announce_example_key(str(key_path))
+    warning = check_published_key(key)
+    if warning:
+        click.secho(f"warning: {warning}", err=True, fg="yellow")
     return key
 
 
@@ -129,6 +129,7 @@ def issue_command(
     """Compile an order, sign it, verify it, record it in the ledger, write it.
 
     Shows a summary and, in a terminal, asks before signing (skip with --yes).
+    TEMPLATE may be left out when the ORDER names its template.
 
     Example: licensesmith issue templates/premium.yaml examples/acme-premium.yaml
     --key keys.example/example.key --out acme.jwt
@@ -138,9 +139,7 @@ def issue_command(
     compiled = compile_from_options(template, order, sets, templates_dir, now)
     check_output_free(out, force)
     key = load_key(key_path, kid, allow_insecure_key_file)
-    if key.is_example:
-        announce_example_key(str(key_path))
-    click.echo(summary_text(compiled), err=True)
+    click.echo(summary_text(compiled, key=key.kid, out=out), err=True)
 
     signed = None
     if existing:

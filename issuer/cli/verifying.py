@@ -16,7 +16,7 @@ KEYRING_HELP = "A keyring: a JSON file {kid: PEM} or a directory of <kid>.pub fi
 def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str, Any]:
     from verifier import LicenseError, NotYetValid, format_time, verify_license
 
-    from ..errors import IssuerError
+    from ._output import UnreadableLicense
 
     try:
         license = verify_license(read_token(path), keyring, now, leeway)
@@ -27,9 +27,20 @@ def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str
             "code": error.code,
             "message": str(error),
         }
-    except (LicenseError, IssuerError) as error:
-        code = getattr(error, "code", "unreadable")
-        return {"file": path, "status": "invalid", "code": code, "message": str(error)}
+    except UnreadableLicense as error:
+        return {
+            "file": path,
+            "status": "invalid",
+            "code": "unreadable",
+            "message": error.reason,
+        }
+    except LicenseError as error:
+        return {
+            "file": path,
+            "status": "invalid",
+            "code": error.code,
+            "message": str(error),
+        }
 
     return {
         "file": path,
@@ -43,9 +54,10 @@ def _verify_one(path: str, keyring: Any, now: datetime, leeway: int) -> dict[str
 
 
 def _describe(result: dict[str, Any]) -> str:
+    if result["status"] == "not_yet_valid":
+        return f"{result['file']}: {result['message']}"
     if result["status"] != "valid":
-        status = result["status"].replace("_", " ")
-        return f"{result['file']}: {status}: {result['message']}"
+        return f"{result['file']}: {result['status']}: {result['message']}"
     start, end = result["term"]
     return (
         f"{result['file']}: valid: {result['account']}, term {start} to {end}, "
@@ -113,18 +125,22 @@ def inspect_command(license: str, as_json: bool) -> None:
     click.echo(f"{license}: UNVERIFIED (decoded only; run verify to check it)")
     click.echo("header:")
     for name, value in header.items():
-        click.echo(f"  {name}: {value}")
+        click.echo(f"  {name}: {_show_claim(name, value)}")
     click.echo("claims:")
     for name, value in claims.items():
         click.echo(f"  {name}: {_show_claim(name, value)}")
 
 
 def _show_claim(name: str, value: Any) -> str:
+    """JSON values, as the token holds them; NumericDates also as dates."""
+    import json
+
     from verifier import format_time
 
+    shown = json.dumps(value)
     if name in ("iat", "nbf", "license_expires", "exp") and type(value) is int:
         try:
-            return f"{value} ({format_time(value)})"
+            return f"{shown} ({format_time(value)})"
         except (OverflowError, OSError, ValueError):
-            return str(value)
-    return str(value)
+            return shown
+    return shown

@@ -91,6 +91,7 @@ def test_invalid_license_becomes_an_error_in_the_answer(tmp_path: Path) -> None:
 
     result = _entitlements(good, str(bad), "--json")
 
+    assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["errors"] == [
         f"Invalid license ({bad}) parsing claims: token header is not valid "
@@ -109,6 +110,7 @@ def test_unknown_enabled_feature_is_a_usage_error(tmp_path: Path) -> None:
 def test_no_license_shows_nothing_entitled() -> None:
     result = _entitlements("--json", "--replicas", "2")
 
+    assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["has_license"] is False
     assert {f["entitlement"] for f in data["features"].values()} == {"not_entitled"}

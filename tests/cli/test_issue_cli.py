@@ -263,3 +263,127 @@ def test_issue_in_a_terminal_signs_after_yes(
 
     assert result.exit_code == 0, result.output
     assert out.exists()
+
+
+def _generate(folder: Path, kid: str) -> Path:
+    result = _run("keys", "generate", "--kid", kid, "--out", str(folder))
+    assert result.exit_code == 0, result.output
+    return folder / f"{kid}.key"
+
+
+def test_issue_refuses_a_kid_whose_published_key_differs(tmp_path: Path) -> None:
+    _generate(tmp_path, "acme-2027")
+    newer = _generate(tmp_path, "acme-2028")
+    out = tmp_path / "wrong.jwt"
+
+    result = _run(
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(newer),
+        "--kid",
+        "acme-2027",
+        "--out",
+        str(out),
+        "--now",
+        NOW,
+        "--yes",
+    )
+
+    assert result.exit_code == 1
+    assert "kid 'acme-2027'" in result.output and "different key" in result.output
+    assert not out.exists()
+
+
+def test_issue_refuses_a_kid_its_folder_does_not_publish(tmp_path: Path) -> None:
+    key = _generate(tmp_path, "acme-2027")
+    copy = tmp_path / "mykey.key"
+    copy.write_bytes(key.read_bytes())
+    copy.chmod(0o600)
+
+    result = _run(
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(copy),
+        "--out",
+        str(tmp_path / "a.jwt"),
+        "--now",
+        NOW,
+        "--yes",
+    )
+
+    assert result.exit_code == 1
+    assert "publishes no public key for kid 'mykey'" in result.output
+
+
+def test_issue_warns_when_no_public_key_is_beside_the_private_one(
+    tmp_path: Path,
+) -> None:
+    key = _generate(tmp_path / "keys", "lonely")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    moved = alone / "lonely.key"
+    moved.write_bytes(key.read_bytes())
+    moved.chmod(0o600)
+
+    result = _run(
+        "issue",
+        PREMIUM,
+        ACME,
+        "--key",
+        str(moved),
+        "--out",
+        str(tmp_path / "a.jwt"),
+        "--now",
+        NOW,
+        "--yes",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "warning: no lonely.pub beside" in result.output
+
+
+def test_issue_checks_the_output_folder_before_signing(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite3"
+
+    result = _issue(tmp_path / "missing" / "a.jwt", "--ledger", str(ledger))
+
+    assert result.exit_code == 1
+    assert "the folder" in result.output and "does not exist" in result.output
+    assert not ledger.exists()
+
+
+def test_compile_accepts_an_order_alone_when_it_names_its_template() -> None:
+    result = _run("compile", ACME, "--now", NOW, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["features"]["user_limit"] == 150
+
+
+def test_summary_shows_the_product_default_for_premium_without_a_pair(
+    tmp_path: Path,
+) -> None:
+    order = tmp_path / "order.yaml"
+    order.write_text("template: premium\naccount_id: acct-1\nseats: 10\n")
+
+    result = _run("compile", PREMIUM, str(order), "--now", NOW)
+
+    assert "managed_agent_limit  soft 8000 / hard 10000 (product default)" in (
+        result.output
+    )
+
+
+def test_now_outside_expressible_years_is_a_usage_error() -> None:
+    result = _run("compile", PREMIUM, ACME, "--now", "0001-01-01T00:00:00Z")
+
+    assert result.exit_code == 2
+    assert "1970" in result.output
+
+
+def test_missing_templates_folder_is_a_usage_error() -> None:
+    result = _run("compile", ACME, "--templates", "/nonexistent-folder")
+
+    assert result.exit_code == 2

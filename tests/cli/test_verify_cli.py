@@ -69,7 +69,7 @@ def test_verify_not_yet_valid_is_its_own_outcome(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert (
-        "not yet valid: license is not yet valid: its term starts at 2027-03-02"
+        f"{path}: license is not yet valid: its term starts at 2027-03-02"
         in result.output
     )
 
@@ -124,8 +124,9 @@ def test_inspect_marks_output_unverified_and_example_key(tmp_path: Path) -> None
 
     assert result.exit_code == 0
     assert "UNVERIFIED" in result.output
-    assert "kid: example" in result.output
-    assert "account_id: acct-test" in result.output
+    assert 'kid: "example"' in result.output
+    assert 'account_id: "acct-test"' in result.output
+    assert '"managed_agent_limit_hard": 200' in result.output
     assert "EXAMPLE key" in result.output
 
 
@@ -148,3 +149,25 @@ def test_inspect_garbage_is_one_line_error(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert result.output.strip().startswith("error: token has 1 segments")
+
+
+def test_verify_accepts_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jwt"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + sign_example(example_claims()).encode() + b"\r\n"
+    )
+
+    result = _run("verify", str(path), "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG)
+
+    assert result.exit_code == 0, result.output
+
+
+def test_verify_empty_file_says_so_once(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jwt"
+    path.write_text("")
+
+    result = _run("verify", str(path), "--keyring", str(EXAMPLE_KEYRING), *NOW_ARG)
+
+    assert result.exit_code == 1
+    assert result.output.count(str(path)) == 1
+    assert "the file is empty" in result.output

@@ -181,6 +181,8 @@ class Case:
     keyring: Any = "example"
     leeway: int | None = None
     license_dropped: bool = False
+    #: What ``licensesmith verify`` says when it differs from the API.
+    cli_contains: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         expect: dict[str, Any] = {
@@ -190,6 +192,8 @@ class Case:
         }
         if self.license_dropped:
             expect["license"] = None
+        if self.cli_contains:
+            expect["cli_message_contains"] = self.cli_contains
         data: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
@@ -517,10 +521,12 @@ def _structure_cases() -> Iterator[Case]:
         )
     yield Case(
         "empty-token",
-        "an empty file",
+        "an empty file (the CLI says so before parsing; the API sees one empty "
+        "segment)",
         "",
         "MalformedToken",
         "token has 1 segments; a license has three",
+        cli_contains="the file is empty; expected a license token",
     )
     over = MAX_TOKEN_BYTES + 1
     yield Case(

@@ -181,4 +181,6 @@ def test_cli_refuses(path: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if str(license_file) in line]
     assert len(lines) == 1, result.output
-    assert case["expect"]["message_contains"] in lines[0]
+    expect = case["expect"]
+    assert expect.get("cli_message_contains", expect["message_contains"]) in lines[0]
+    assert lines[0].count(str(license_file)) == 1
