@@ -84,6 +84,7 @@ class KeyInfo:
     has_private: bool
     is_example: bool = False
     superseded_by: str | None = None
+    in_keyring: bool = False  # has an entry in the directory's keyring.json
 
 
 # -- names and fingerprints -------------------------------------------------
@@ -214,11 +215,13 @@ def load_signing_key(
 
     if insecure and not is_example:
         logger.warning(
-            "%s is accessible by group or others (mode %s); loading it anyway "
-            "because insecure key files were allowed",
+            "%s is accessible by group or others (mode %s) and was loaded only "
+            "because insecure key files were allowed; run `chmod 600 %s`",
             path,
             oct(stat.S_IMODE(mode)),
+            path,
         )
+    _warn_if_superseded(path, private_key.public_key())
     return SigningKey(
         kid=kid,
         private_key=private_key,
@@ -226,6 +229,40 @@ def load_signing_key(
         is_example=is_example,
         path=path,
     )
+
+
+def _warn_if_superseded(path: Path, public_key: Ed25519PublicKey) -> None:
+    """Signing with a rotated-out key still works, but should not go unnoticed."""
+    record = _metadata_record(path.parent, path.stem)
+    successor = record.get("superseded_by")
+    if not isinstance(successor, str) or not successor:
+        return
+    # keys.json describes the key generated under this name, not a stranger's.
+    recorded = record.get("fingerprint")
+    if isinstance(recorded, str) and recorded != fingerprint(public_key):
+        return
+
+    when = record.get("superseded_at")
+    date = f" on {when[:10]}" if isinstance(when, str) else ""
+    successor_path = path.parent / f"{successor}.key"
+    new_key = str(successor_path) if successor_path.is_file() else successor
+    logger.warning(
+        "key %s (%s) was superseded by %s%s; new licenses should use the new key, %s",
+        path.stem,
+        path,
+        successor,
+        date,
+        new_key,
+    )
+
+
+def _metadata_record(key_dir: Path, kid: str) -> dict[str, Any]:
+    try:
+        record = _read_metadata(key_dir).get(kid)
+    except (KeyFileError, OSError):
+        # keys.json is informational: a broken one must not stop signing.
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _read_private_file(path: Path) -> tuple[bytes, int]:
@@ -372,6 +409,7 @@ def _key_info(
         has_private=(key_dir / f"{kid}.key").is_file(),
         is_example=public_key is not None and is_example_key(public_key),
         superseded_by=record.get("superseded_by"),
+        in_keyring=keyring_pem is not None,
     )
 
 

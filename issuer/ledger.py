@@ -162,6 +162,11 @@ class Ledger:
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise LedgerError(
+                f"ledger {self.path} is a folder; give a file path with --ledger "
+                f"or {LEDGER_ENV}"
+            )
         if not create and not self.path.exists():
             raise LedgerError(
                 f"no ledger at {self.path}; nothing was issued with it yet. Set "
@@ -285,13 +290,13 @@ class Ledger:
     # -- SQLite ------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        _make_folder(self.path)
+        _create_private(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _create_private(self.path)
             # Autocommit mode: transactions are begun and committed explicitly.
             return sqlite3.connect(self.path, isolation_level=None, timeout=10)
-        except (OSError, sqlite3.Error) as error:
-            raise LedgerError(f"cannot open the ledger {self.path}: {error}") from None
+        except sqlite3.Error as error:
+            raise _unusable(self.path, error) from None
 
     def _configure(self) -> None:
         # WAL: a commit appends to one log file and syncs it once, so one
@@ -346,7 +351,7 @@ class Ledger:
             ) from None
         except sqlite3.OperationalError as error:
             # Locked, read-only, disk full: the file itself is fine.
-            raise LedgerError(f"ledger {self.path}: {error}") from None
+            raise _unusable(self.path, error) from None
         except sqlite3.DatabaseError as error:
             raise LedgerError(
                 f"{self.path} is not a readable licensesmith ledger ({error}); "
@@ -363,6 +368,24 @@ class Ledger:
         return [_entry_of(row) for row in rows]
 
 
+def _make_folder(path: Path) -> None:
+    """The ledger's folder, created if missing, or one line saying why not."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in [folder, *folder.parents] if p.is_file()), folder)
+        raise LedgerError(
+            f"ledger {path}: {blocker} is a file where a folder is needed; give "
+            f"another path with --ledger or {LEDGER_ENV}"
+        ) from None
+    except OSError as error:
+        raise LedgerError(
+            f"ledger {path}: cannot create the folder {folder} ({error.strerror}); "
+            f"create it yourself or give another path with --ledger or {LEDGER_ENV}"
+        ) from None
+
+
 def _create_private(path: Path) -> None:
     """Create the file owner-only: it holds customer names and live tokens.
 
@@ -372,6 +395,30 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass
+    except OSError as error:
+        raise LedgerError(
+            f"ledger {path}: cannot create it in {path.parent} ({error.strerror}); "
+            f"give a writable location with --ledger or {LEDGER_ENV}"
+        ) from None
+
+
+def _unusable(path: Path, error: sqlite3.Error) -> LedgerError:
+    """SQLite's terse reasons for not opening or writing, as one useful line."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith("SQLITE_READONLY"):
+        return LedgerError(
+            f"ledger {path} needs write access to the file and its folder "
+            f"{path.parent} (SQLite keeps its -wal and -shm files there), which you "
+            f"do not have; run as its owner or set --ledger or {LEDGER_ENV} to "
+            "another file"
+        )
+    if name.startswith("SQLITE_CANTOPEN"):
+        return LedgerError(
+            f"ledger {path} cannot be opened: SQLite needs to read and write the "
+            f"file and its folder {path.parent}; fix their permissions or set "
+            f"--ledger or {LEDGER_ENV} to another file"
+        )
+    return LedgerError(f"ledger {path}: {error}")
 
 
 def _row_of(entry: LedgerEntry) -> list[Any]:

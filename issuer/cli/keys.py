@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..errors import KeyFileError
 from ..keys import (
+    KEYRING_FILE,
     PASSPHRASE_ENV,
     KeyInfo,
     KeyPairFiles,
@@ -16,6 +18,7 @@ from ..keys import (
     list_keys,
     rotate,
 )
+from . import _common
 from ._common import json_option, now_option, user_errors
 from ._output import print_json
 from ._tables import table
@@ -101,17 +104,34 @@ def rotate_command(key_dir: Path, new_kid: str, encrypt: bool, now: datetime) ->
 
     Example: licensesmith keys rotate --dir keys/ --kid prod-2028
     """
-    before = [info.kid for info in list_keys(key_dir) if not info.is_example]
+    before = [info for info in list_keys(key_dir) if not info.is_example]
     pair = rotate(key_dir, new_kid, now=now, passphrase=_passphrase(encrypt))
     _report(pair)
     click.echo(f"Sign new licenses with --key {pair.private_path}.")
     for old in before:
         click.echo(
-            f"Still trusted: {old}. Once the licenses it signed have expired "
-            f"(`licensesmith ledger list --kid {old}`), retire it: delete "
-            f"{old}.pub and its keyring.json entry from every keyring you ship, "
-            f"and destroy {old}.key or move it offline."
+            f"Still trusted: {old.kid}. Once the licenses it signed have expired "
+            f"(`licensesmith ledger list --kid {old.kid}`), retire it: "
+            f"{_retirement(key_dir, old)}."
         )
+
+
+def _retirement(key_dir: Path, old: KeyInfo) -> str:
+    """How to retire ``old``, naming only the files this directory holds."""
+    trusted = []
+    public = key_dir / f"{old.kid}.pub"
+    if public.is_file():
+        trusted.append(str(public))
+    if old.in_keyring:
+        trusted.append(f'the "{old.kid}" entry of {key_dir / KEYRING_FILE}')
+    steps = []
+    if trusted:
+        steps.append(
+            f"remove {' and '.join(trusted)}, here and in every keyring you ship"
+        )
+    if old.has_private:
+        steps.append(f"destroy {key_dir / f'{old.kid}.key'} or move it offline")
+    return "; then ".join(steps)
 
 
 def _passphrase(encrypt: bool) -> bytes | None:
@@ -120,6 +140,11 @@ def _passphrase(encrypt: bool) -> bytes | None:
         return from_environment.encode("utf-8")
     if not encrypt:
         return None
+    if not _common.interactive():
+        raise KeyFileError(
+            "--encrypt needs a passphrase, but there is no terminal to ask for "
+            f"one; set {PASSPHRASE_ENV} to it"
+        )
     typed = click.prompt(
         "Passphrase for the new private key", hide_input=True, confirmation_prompt=True
     )
@@ -157,11 +182,12 @@ def _info_json(info: KeyInfo) -> dict[str, object]:
 
 
 def _note(info: KeyInfo) -> str:
+    notes = []
     if info.is_example:
-        return "EXAMPLE KEY: public, for demos only"
+        notes.append("EXAMPLE KEY: public, for demos only")
     if info.superseded_by:
-        return f"superseded by {info.superseded_by}"
-    return ""
+        notes.append(f"superseded by {info.superseded_by}")
+    return "; ".join(notes)
 
 
 def _created(moment: datetime | None) -> str | None:

@@ -210,8 +210,18 @@ def _details(entry: LedgerEntry) -> list[tuple[str, str]]:
         ("recorded at", _time(entry.recorded_at)),
         ("term", f"{format_time(entry.nbf)} to {format_time(entry.license_expires)}"),
         ("grace until", format_time(entry.exp)),
-        ("written to", entry.output_path or "standard output"),
+        ("output", _output(entry.output_path)),
     ]
+
+
+def _output(path: str | None) -> str:
+    """Where the license went; a record alone does not prove the file exists."""
+    if path is None:
+        return "standard output"
+    # A relative path is looked up from here, as the user would look for it.
+    if not Path(path).is_file():
+        return f"{path} (file not found now)"
+    return path
 
 
 def _time(moment: datetime) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def test_generate_adds_to_the_keyring_json(run, tmp_path):
 
 
 def test_generate_encrypt_prompts_twice(run, tmp_path, monkeypatch):
+    monkeypatch.setattr("issuer.cli._common.interactive", lambda: True)
+
     result = run(
         "generate",
         "--kid",
@@ -82,6 +85,36 @@ def test_generate_encrypt_prompts_twice(run, tmp_path, monkeypatch):
     assert "mode 0600, encrypted)" in result.stdout
     monkeypatch.setenv(PASSPHRASE_ENV, "s3cret pass")
     assert load_signing_key(tmp_path / "k1.key").kid == "k1"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["generate", "--kid", "e3", "--out"], ["rotate", "--kid", "e3", "--dir"]],
+)
+def test_encrypt_without_a_terminal_is_one_line(run, tmp_path, monkeypatch, command):
+    run("generate", "--kid", "k1", "--out", str(tmp_path), "--now", NOW)
+    before = sorted(os.listdir(tmp_path))
+    monkeypatch.setattr("issuer.cli._common.interactive", lambda: False)
+
+    result = run(*command, str(tmp_path), "--encrypt", "--now", NOW)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: --encrypt needs a passphrase, but there is no terminal to ask for "
+        f"one; set {PASSPHRASE_ENV} to it\n"
+    )
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_encrypt_without_a_terminal_uses_the_environment(run, tmp_path, monkeypatch):
+    monkeypatch.setattr("issuer.cli._common.interactive", lambda: False)
+    monkeypatch.setenv(PASSPHRASE_ENV, "from-env")
+
+    result = run("generate", "--kid", "e3", "--out", str(tmp_path), "--encrypt")
+
+    assert result.exit_code == 0, result.output
+    assert "mode 0600, encrypted)" in result.stdout
 
 
 def test_generate_takes_the_passphrase_from_the_environment(run, tmp_path, monkeypatch):
@@ -158,6 +191,32 @@ def test_list_json(run, tmp_path):
     assert info["fingerprint"].startswith("SHA256:")
 
 
+def test_list_notes_a_superseded_key_in_its_row(run, tmp_path):
+    run("generate", "--kid", "k1", "--out", str(tmp_path), "--now", NOW)
+    run("rotate", "--dir", str(tmp_path), "--kid", "k2", "--now", NOW)
+
+    result = run("list", str(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    _, _, old, new = result.stdout.splitlines()
+    assert old.startswith("k1 ")
+    assert old.endswith("  yes          superseded by k2")
+    assert new.startswith("k2 ")
+    assert new.endswith("  yes")
+
+
+def test_list_notes_both_example_and_superseded(run, tmp_path):
+    shutil.copyfile(REPO / "keys.example" / "example.pub", tmp_path / "example.pub")
+    record = {"superseded_by": "k2", "superseded_at": "2027-01-15T09:30:00Z"}
+    (tmp_path / "keys.json").write_text(json.dumps({"keys": {"example": record}}))
+
+    result = run("list", str(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    row = result.stdout.splitlines()[2]
+    assert row.endswith("EXAMPLE KEY: public, for demos only; superseded by k2")
+
+
 def test_list_marks_the_example_key(run):
     result = run("list", str(REPO / "keys.example"))
 
@@ -187,6 +246,48 @@ def test_rotate_explains_how_to_retire_the_old_key(run, tmp_path):
     assert mode_of(tmp_path / "k2.key") == 0o600
     listed = run("list", str(tmp_path)).stdout
     assert "superseded by k2" in listed
+
+
+def test_rotate_names_only_the_files_the_folder_has(run, tmp_path):
+    run("generate", "--kid", "k1", "--out", str(tmp_path), "--now", NOW)
+
+    result = run("rotate", "--dir", str(tmp_path), "--kid", "k2", "--now", NOW)
+
+    assert result.exit_code == 0, result.output
+    assert "keyring.json" not in result.stdout
+    assert "keys.json" not in result.stdout
+    assert (
+        f"retire it: remove {tmp_path}/k1.pub, here and in every keyring you ship; "
+        f"then destroy {tmp_path}/k1.key or move it offline.\n"
+    ) in result.stdout
+
+
+def test_rotate_names_the_keyring_json_entry_when_there_is_one(run, tmp_path):
+    (tmp_path / "keyring.json").write_text("{}")
+    run("generate", "--kid", "k1", "--out", str(tmp_path), "--now", NOW)
+
+    result = run("rotate", "--dir", str(tmp_path), "--kid", "k2", "--now", NOW)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        f'retire it: remove {tmp_path}/k1.pub and the "k1" entry of '
+        f"{tmp_path}/keyring.json, here and in every keyring you ship; then "
+        f"destroy {tmp_path}/k1.key or move it offline.\n"
+    ) in result.stdout
+
+
+def test_rotate_does_not_name_a_private_key_that_is_not_there(run, tmp_path):
+    run("generate", "--kid", "k0", "--out", str(tmp_path), "--now", NOW)
+    run("generate", "--kid", "k1", "--out", str(tmp_path), "--now", NOW)
+    (tmp_path / "k0.key").unlink()
+
+    result = run("rotate", "--dir", str(tmp_path), "--kid", "k2", "--now", NOW)
+
+    assert result.exit_code == 0, result.output
+    assert (
+        f"retire it: remove {tmp_path}/k0.pub, here and in every keyring you ship.\n"
+    ) in result.stdout
+    assert "k0.key" not in result.stdout
 
 
 def test_rotate_without_a_current_key(run, tmp_path):

@@ -53,7 +53,7 @@ def record(book: Ledger, jti: str, account: str, kid: str, day: int, **kw) -> No
             template_sha256="a" * 64,
             order_path="orders/acme.yaml",
             order_sha256="b" * 64,
-            output_path=f"out/{account}.jwt",
+            output_path=kw.get("output", f"out/{account}.jwt"),
             now=NOW + timedelta(days=day),
         )
     )
@@ -161,6 +161,32 @@ def test_missing_ledger_is_one_line_and_not_created(run, tmp_path):
     assert not absent.exists()
 
 
+def test_a_folder_as_the_ledger_is_one_line(run, tmp_path, monkeypatch):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    monkeypatch.setenv("LICENSESMITH_LEDGER", str(folder))
+
+    result = run("list")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: ledger {folder} is a folder; give a file path with --ledger or "
+        "LICENSESMITH_LEDGER\n"
+    )
+
+
+def test_a_ledger_below_a_file_is_one_line(run, tmp_path, monkeypatch):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file")
+    monkeypatch.setenv("LICENSESMITH_LEDGER", str(blocker / "ledger.sqlite3"))
+
+    result = run("list")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: no ledger at {blocker}/ledger.sqlite3;")
+    assert result.stderr.count("\n") == 1
+
+
 def test_corrupt_ledger(run, tmp_path):
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"not sqlite at all " * 200)
@@ -188,6 +214,42 @@ def test_show_by_prefix(run, filled):
     assert "term          2027-03-01T12:00:00Z to 2028-02-29T12:00:00Z\n" in out
     assert '"user_limit": 150' in out
     assert "EXAMPLE" not in result.output
+
+
+def test_show_says_when_the_output_file_is_not_there(
+    run, filled, tmp_path, monkeypatch
+):
+    # Recorded, then the write failed (or the file was moved): say so.
+    monkeypatch.chdir(tmp_path)
+
+    result = run("show", ACME)
+
+    assert result.exit_code == 0, result.output
+    assert "output        out/0015000000ACME.jwt (file not found now)\n" in (
+        result.stdout
+    )
+    assert "written to" not in result.stdout
+
+
+def test_show_names_an_output_file_that_is_there(run, filled, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "0015000000ACME.jwt").write_text("token\n")
+
+    result = run("show", ACME)
+
+    assert result.exit_code == 0, result.output
+    assert "output        out/0015000000ACME.jwt\n" in result.stdout
+
+
+def test_show_of_a_license_printed_to_standard_output(run, ledger_path):
+    with Ledger(ledger_path) as book:
+        record(book, ACME, "0015000000ACME", "prod-2027", 0, output=None)
+
+    result = run("show", ACME)
+
+    assert result.exit_code == 0, result.output
+    assert "output        standard output\n" in result.stdout
 
 
 def test_show_marks_the_example_key(run, filled):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import stat
@@ -262,13 +263,67 @@ def test_load_refuses_an_insecure_encrypted_key_before_asking(tmp_path):
         load_signing_key(pair.private_path, prompt=prompt)
 
 
-def test_allow_insecure_loads_with_a_warning(tmp_path, caplog):
+def test_allow_insecure_loads_with_one_warning(tmp_path, caplog):
     path = write_private(tmp_path / "k1.key", _ed25519(), mode=0o644)
 
-    key = load_signing_key(path, allow_insecure=True)
+    with caplog.at_level(logging.WARNING, logger="issuer.keys"):
+        key = load_signing_key(path, allow_insecure=True)
 
     assert key.kid == "k1"
-    assert "accessible by group or others" in caplog.text
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{path} is accessible by group or others (mode 0o644) and was loaded only "
+        f"because insecure key files were allowed; run `chmod 600 {path}`"
+    ]
+
+
+def test_loading_a_superseded_key_warns_and_names_the_new_one(tmp_path, caplog):
+    old = generate_keypair("k1", tmp_path, now=NOW)
+    new = rotate(tmp_path, "k2", now=LATER)
+
+    with caplog.at_level(logging.WARNING, logger="issuer.keys"):
+        key = load_signing_key(old.private_path)
+
+    assert key.kid == "k1"
+    [record] = caplog.records
+    assert record.name == "issuer.keys"
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"key k1 ({old.private_path}) was superseded by k2 on 2028-01-15; new "
+        f"licenses should use the new key, {new.private_path}"
+    )
+
+
+def test_loading_the_current_key_does_not_warn(tmp_path, caplog):
+    generate_keypair("k1", tmp_path, now=NOW)
+    new = rotate(tmp_path, "k2", now=LATER)
+
+    with caplog.at_level(logging.DEBUG, logger="issuer.keys"):
+        load_signing_key(new.private_path)
+
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_different_key_under_a_superseded_name_does_not_warn(tmp_path, caplog):
+    generate_keypair("k1", tmp_path, now=NOW)
+    rotate(tmp_path, "k2", now=LATER)
+    # keys.json describes the k1 generated here, not this stranger.
+    write_private(tmp_path / "k1.key", _ed25519())
+
+    with caplog.at_level(logging.WARNING, logger="issuer.keys"):
+        load_signing_key(tmp_path / "k1.key")
+
+    assert caplog.records == []
+
+
+def test_a_broken_keys_json_does_not_stop_signing(tmp_path, caplog):
+    old = generate_keypair("k1", tmp_path, now=NOW)
+    (tmp_path / "keys.json").write_text("{not json")
+
+    with caplog.at_level(logging.WARNING, logger="issuer.keys"):
+        key = load_signing_key(old.private_path)
+
+    assert key.kid == "k1"
+    assert caplog.records == []
 
 
 def test_the_example_key_loads_whatever_its_mode(tmp_path):
@@ -421,6 +476,17 @@ def test_rotate_keeps_the_old_public_key_and_marks_it_superseded(tmp_path):
     assert by_kid["k1"].superseded_by == "k2"
     assert by_kid["k2"].superseded_by is None
     assert by_kid["k2"].created == LATER
+
+
+@pytest.mark.parametrize("with_keyring", [False, True])
+def test_list_keys_says_whether_keyring_json_holds_the_kid(tmp_path, with_keyring):
+    if with_keyring:
+        (tmp_path / "keyring.json").write_text("{}")
+    generate_keypair("k1", tmp_path, now=NOW)
+
+    [info] = list_keys(tmp_path)
+
+    assert info.in_keyring is with_keyring
 
 
 def test_rotate_needs_a_current_key(tmp_path):

@@ -154,6 +154,106 @@ def test_a_ledger_from_a_newer_version(tmp_path):
         Ledger(path)
 
 
+@pytest.mark.parametrize("create", [True, False])
+def test_a_folder_given_as_the_ledger(tmp_path, create):
+    with pytest.raises(LedgerError) as caught:
+        Ledger(tmp_path, create=create)
+
+    assert str(caught.value) == (
+        f"ledger {tmp_path} is a folder; give a file path with --ledger or "
+        "LICENSESMITH_LEDGER"
+    )
+
+
+@pytest.mark.parametrize("below", ["ledger.sqlite3", "sub/ledger.sqlite3"])
+def test_a_file_where_the_ledger_folder_should_be(tmp_path, below):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    path = blocker / below
+
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+
+    assert str(caught.value) == (
+        f"ledger {path}: {blocker} is a file where a folder is needed; give another "
+        "path with --ledger or LICENSESMITH_LEDGER"
+    )
+
+
+def test_a_folder_that_cannot_be_created(tmp_path, monkeypatch):
+    path = tmp_path / "locked" / "ledger.sqlite3"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+
+    assert str(caught.value) == (
+        f"ledger {path}: cannot create the folder {path.parent} (Permission "
+        "denied); create it yourself or give another path with --ledger or "
+        "LICENSESMITH_LEDGER"
+    )
+
+
+def test_a_folder_where_the_ledger_cannot_be_created(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.sqlite3"
+    real_open = os.open
+
+    def refuse(target, *args, **kwargs):
+        if Path(target) == path:
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_open(target, *args, **kwargs)
+
+    monkeypatch.setattr(ledger_module.os, "open", refuse)
+
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+
+    assert str(caught.value) == (
+        f"ledger {path}: cannot create it in {tmp_path} (Permission denied); give "
+        "a writable location with --ledger or LICENSESMITH_LEDGER"
+    )
+
+
+def test_a_ledger_that_cannot_be_written(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.sqlite3"
+    Ledger(path).close()
+    configure = Ledger._configure
+
+    def read_only(self):
+        configure(self)
+        self._db.execute("PRAGMA query_only = ON")  # SQLite's own read-only error
+
+    monkeypatch.setattr(Ledger, "_configure", read_only)
+
+    with Ledger(path) as book, pytest.raises(LedgerError) as caught:
+        book.record(make_entry("3f2a9c1e-0000-4000-8000-000000000001"))
+
+    assert str(caught.value) == (
+        f"ledger {path} needs write access to the file and its folder {tmp_path} "
+        "(SQLite keeps its -wal and -shm files there), which you do not have; run "
+        "as its owner or set --ledger or LICENSESMITH_LEDGER to another file"
+    )
+
+
+def test_a_ledger_sqlite_cannot_open(tmp_path, monkeypatch):
+    path = tmp_path / "gone" / "ledger.sqlite3"
+    # As if the folder vanished between its check and SQLite's open.
+    monkeypatch.setattr(ledger_module, "_make_folder", lambda path: None)
+    monkeypatch.setattr(ledger_module, "_create_private", lambda path: None)
+
+    with pytest.raises(LedgerError) as caught:
+        Ledger(path)
+
+    message = str(caught.value)
+    assert message.startswith(f"ledger {path} cannot be opened: SQLite needs")
+    assert message.endswith("set --ledger or LICENSESMITH_LEDGER to another file")
+    assert "unable to open database file" not in message
+
+
 # -- record and get ---------------------------------------------------------------
 
 
