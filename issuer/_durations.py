@@ -15,6 +15,8 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
+from ._yaml import describe, excerpt
+
 __all__ = ["Duration", "DurationError", "add_duration", "parse_duration"]
 
 UNITS = {"d": "days", "w": "weeks", "mo": "months", "y": "years"}
@@ -91,11 +93,11 @@ def _explain_bad_form(text: str) -> str:
     compact = re.sub(r"\s+", "", text)
     unit = re.sub(r"^[+-]?\d+", "", compact)
     if _FORM.fullmatch(compact):
-        hint = f"write it without spaces: {compact}"
+        hint = f"write it without spaces: {excerpt(compact)}"
     elif unit.lower() in _NEAR_MISSES:
         hint = _NEAR_MISSES[unit.lower()]
     elif unit.lower() in UNITS:
-        hint = f"write the unit in lower case: {compact.lower()}"
+        hint = f"write the unit in lower case: {excerpt(compact.lower())}"
     else:
         hint = f"write a whole number and a unit (d, w, mo or y), such as {EXAMPLES}"
-    return f"{text!r} is not a duration; {hint}"
+    return f"{describe(text)} is not a duration; {hint}"

@@ -16,7 +16,7 @@ from verifier._token import INT64_MAX
 from ._filling import Filler
 from ._parameters import Given
 from ._template import merge_features
-from ._yaml import Findings, Where, YamlMap, describe, did_you_mean
+from ._yaml import Findings, Where, YamlMap, describe, did_you_mean, excerpt
 
 __all__ = ["read_features"]
 
@@ -63,7 +63,7 @@ class _FeatureReader:
             advice = (
                 hint or "; the known features are listed in verifier/catalogue.json"
             )
-            return self._refuse(key_where, f"unknown feature {name}{advice}")
+            return self._refuse(key_where, f"unknown feature {excerpt(name)}{advice}")
 
         feature = self.catalogue[name]
         given = self.filler.fill(entries[name], entries.value_where[name])
@@ -134,15 +134,15 @@ class _FeatureReader:
         if value < 0:
             self._refuse(
                 given.where,
-                f"{label} is {value}{source}; feature values cannot be negative; "
-                "use 0 or more",
+                f"{label} is {describe(value)}{source}; feature values cannot be "
+                "negative; use 0 or more",
             )
             return None
         if value > INT64_MAX:
             self._refuse(
                 given.where,
-                f"{label} is {value}{source}, past the 64-bit limit of a license "
-                f"({INT64_MAX}); use a smaller number",
+                f"{label} is {describe(value)}{source}, past the 64-bit limit of a "
+                f"license ({INT64_MAX}); use a smaller number",
             )
             return None
         return value

@@ -22,7 +22,7 @@ from ._durations import Duration, DurationError, parse_duration
 from ._order import SET
 from ._parameters import BROKEN, Given, render, show
 from ._template import Template
-from ._yaml import Findings, Where, did_you_mean
+from ._yaml import Findings, Where, describe, did_you_mean, excerpt
 
 __all__ = ["Filler", "Settings", "read_settings"]
 
@@ -45,7 +45,7 @@ class Filler:
             return self._lookup(whole.group(1), where)
         if "${" in _REFERENCE.sub("", raw):
             return self._fail(
-                where, f"{raw!r} has a ${{ without its }}; write ${{name}}"
+                where, f"{describe(raw)} has a ${{ without its }}; write ${{name}}"
             )
 
         pieces: list[str] = []
@@ -57,7 +57,8 @@ class Filler:
             if given.value is None or isinstance(given.value, list):
                 what = "has no value" if given.value is None else "is a list"
                 return self._fail(
-                    where, f"${{{given.via}}} {what}, so it cannot go into {raw!r}"
+                    where,
+                    f"${{{given.via}}} {what}, so it cannot go into {describe(raw)}",
                 )
             pieces += [raw[position : match.start()], render(given.value)]
             position = match.end()
@@ -68,7 +69,7 @@ class Filler:
         if given is None:
             hint = did_you_mean(name.strip(), list(self.values))
             advice = hint or "; declare it under parameters"
-            return self._fail(where, f"unknown parameter ${{{name}}}{advice}")
+            return self._fail(where, f"unknown parameter ${{{excerpt(name)}}}{advice}")
         if given.broken:
             return given
         # A value with no line of its own (a built-in default) points at its use.

@@ -33,10 +33,13 @@ from ._yaml import (
     YamlList,
     YamlMap,
     describe,
+    describe_file,
     did_you_mean,
+    excerpt,
     load_document,
     load_text,
 )
+from .errors import SetSyntaxError
 
 __all__ = [
     "SET",
@@ -98,18 +101,20 @@ def load_orders(path: Path, findings: Findings) -> list[Order]:
     if document.data is None and document.problems:
         return []
 
-    if isinstance(document.data, YamlList):
-        items = list(zip(document.data, document.data.item_where, strict=True))
-    else:
+    whole = not isinstance(document.data, YamlList)
+    if whole:
         items = [(document.data, Where(label, 1, 1))]
+    else:
+        items = list(zip(document.data, document.data.item_where, strict=True))
 
     orders: list[Order] = []
     for item, where in items:
         if not isinstance(item, YamlMap):
+            found = describe_file(item) if whole else describe(item)
             findings.report(
                 where,
                 "an order is a mapping such as 'template: premium' and "
-                f"'account_id: ...'; found {describe(item)}",
+                f"'account_id: ...'; found {found}",
             )
             continue
         findings.extend(schema_problems(item, ORDER_SCHEMA, label), from_schema=True)
@@ -119,22 +124,36 @@ def load_orders(path: Path, findings: Findings) -> list[Order]:
 
 
 def parse_assignments(sets: Sequence[str], findings: Findings) -> list[Assignment]:
-    """``--set`` strings as assignments; a malformed or repeated one is a problem."""
-    assignments: list[Assignment] = []
+    """``--set`` strings as assignments; a repeated one is a problem.
+
+    A ``--set`` that is not ``name=value`` raises ``SetSyntaxError`` at once,
+    alone: the command was used wrongly, and a value it may have meant to
+    give would otherwise be reported missing as well.
+    """
     where = Where(SET)
+    malformed = [
+        where.problem(f"{describe(text)} is not name=value; write e.g. --set seats=150")
+        for text in sets
+        if not _split(text)[0]
+    ]
+    if malformed:
+        raise SetSyntaxError(malformed)
+
+    assignments: list[Assignment] = []
     for text in sets:
-        name, equals, value_text = text.partition("=")
-        name = name.strip()
-        if not equals or not name:
-            findings.report(
-                where, f"{text!r} is not name=value; write e.g. --set seats=150"
-            )
-        elif any(earlier.name == name for earlier in assignments):
-            findings.report(where, f"{name} is set twice; give it once")
+        name, value_text = _split(text)
+        if any(earlier.name == name for earlier in assignments):
+            findings.report(where, f"{excerpt(name)} is set twice; give it once")
         else:
             value = _read_set_value(value_text)
             assignments.append(Assignment(name, value, value_text, where))
     return assignments
+
+
+def _split(text: str) -> tuple[str, str]:
+    """Name and value text of ``name=value``; the name is empty if malformed."""
+    name, equals, value_text = text.partition("=")
+    return (name.strip() if equals else ""), value_text
 
 
 def template_candidates(
@@ -216,7 +235,7 @@ def _refuse_unknown(
     def unknown(name: str) -> str:
         hint = did_you_mean(name, [*known, *ORDER_KEYS])
         advice = hint or f"; it takes {', '.join(known)}"
-        return f"{name} is not a parameter of template {template.name}{advice}"
+        return f"{excerpt(name)} is not a parameter of template {template.name}{advice}"
 
     if order is not None:
         for key in order.value_keys():

@@ -17,7 +17,7 @@ from typing import Any
 from verifier._token import INT64_MAX
 
 from ._durations import EXAMPLES, Duration, DurationError, add_duration, parse_duration
-from ._yaml import Findings, Where, YamlMap, describe
+from ._yaml import EXCERPT_LIMIT, Findings, Where, YamlMap, describe, excerpt
 
 __all__ = [
     "BROKEN",
@@ -144,7 +144,7 @@ class Parameter:
             return f"expected at most {self.maximum} items"
         for item in value:
             if self.pattern is not None and not self.pattern.fullmatch(item):
-                return f"item {item!r} does not match {self.pattern.pattern}"
+                return f"item {describe(item)} does not match {self.pattern.pattern}"
         return None
 
     def _refuse_range(self, value: Any, start: datetime) -> str | None:
@@ -219,10 +219,13 @@ def parse_moment(text: str) -> datetime:
 
 
 def show(value: Any) -> str:
-    """A value for a message: text quoted, typed values as an order writes them."""
+    """A value for a message: text quoted, typed values as an order writes them.
+
+    Either way at most a short excerpt on one line (see ``_yaml.excerpt``).
+    """
     if value is None or isinstance(value, str | dict):
         return describe(value)
-    return render(value)
+    return excerpt(render(value))
 
 
 def render(value: Any) -> str:
@@ -317,9 +320,11 @@ def _read_integer(raw: Any) -> int:
 
 
 def _read_string(raw: Any) -> str:
-    if not isinstance(raw, str):
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int | float) and len(str(raw)) <= EXCERPT_LIMIT:
         raise ValueRefused(f"expected text; write it in quotes: '{describe(raw)}'")
-    return raw
+    raise ValueRefused("expected text; write it in quotes")
 
 
 def _read_boolean(raw: Any) -> bool:
@@ -353,7 +358,7 @@ def _read_list(raw: Any) -> list[str]:
         if not isinstance(item, str) or not item.strip():
             raise ValueRefused(f"item {describe(item)} is not a name; write it as text")
         if item in raw[:index]:
-            raise ValueRefused(f"{item} appears twice; list it once")
+            raise ValueRefused(f"{excerpt(item)} appears twice; list it once")
     return list(raw)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from ._yaml import Where, describe, did_you_mean, locate
+from ._yaml import Where, describe, did_you_mean, excerpt, locate
 from .errors import Problem
 
 __all__ = ["schema_problems"]
@@ -81,8 +81,8 @@ class _Explainer:
 
     def _bad_name(self, path: list[Any], name: str) -> Problem:
         message = (
-            f"{name!r} is not a usable name{_inside(path)}; use lower-case letters, "
-            "digits and _, starting with a letter"
+            f"{describe(name)} is not a usable name{_inside(path)}; use lower-case "
+            "letters, digits and _, starting with a letter"
         )
         return self.at([*path, name], key=True).problem(message)
 
@@ -96,7 +96,7 @@ class _Explainer:
             hint = (
                 did_you_mean(name, allowed) or f"; expected one of {', '.join(allowed)}"
             )
-            message = f"unknown key {name}{_inside(path)}{hint}"
+            message = f"unknown key {excerpt(name)}{_inside(path)}{hint}"
             yield self.at([*path, name], key=True).problem(message)
 
     def _missing_keys(
@@ -142,11 +142,32 @@ class _Explainer:
 
     def _unexpected(self, path: list[Any], error: ValidationError) -> Problem:
         schema = error.schema if isinstance(error.schema, dict) else {}
-        expected = schema.get("x-expected") or error.message
+        # Not error.message: jsonschema's words repeat the whole value found.
+        expected = schema.get("x-expected") or _expected(error)
         owner = _label(path) or "the file"
         return self.at(path).problem(
             f"{owner} is {describe(error.instance)}; expected {expected}"
         )
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "nothing",
+}
+
+
+def _expected(error: ValidationError) -> str:
+    """What the schema wanted, from the schema alone (never from the value)."""
+    if error.validator == "type":
+        kinds = error.validator_value
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        return " or ".join(_TYPE_WORDS.get(str(kind), str(kind)) for kind in kinds)
+    return f"a value within {error.validator} {json.dumps(error.validator_value)}"
 
 
 def _label(path: Sequence[Any]) -> str:

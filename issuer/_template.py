@@ -21,7 +21,16 @@ from typing import Any
 
 from ._parameters import BUILTIN_PARAMETERS, Parameter, declare
 from ._schema import schema_problems
-from ._yaml import Document, Findings, Where, YamlMap, describe, load_document
+from ._yaml import (
+    Document,
+    Findings,
+    Where,
+    YamlMap,
+    describe,
+    describe_file,
+    is_file,
+    load_document,
+)
 from .errors import Problem
 
 __all__ = ["Template", "load_template", "merge_features"]
@@ -109,7 +118,7 @@ def _load_chain(path: Path, findings: Findings) -> list[Document] | None:
         findings.extend(document.problems)
         if not isinstance(document.data, YamlMap):
             if document.data is not None or not document.problems:
-                found = describe(document.data)
+                found = describe_file(document.data)
                 findings.report(
                     Where(label, 1, 1),
                     f"a template is a mapping of keys such as feature_set and term; "
@@ -139,7 +148,7 @@ def _parse(path: Path, label: str) -> tuple[Document, list[Problem]]:
     """
     try:
         cached = _parsed.get((label, path.read_bytes()))
-    except OSError:
+    except (OSError, ValueError):
         cached = None  # load_document below says why it cannot be read
     if cached is not None:
         return cached, []
@@ -158,18 +167,20 @@ def _parse(path: Path, label: str) -> tuple[Document, list[Problem]]:
 def _can_extend(
     target: Path, label: str, via: Where, chain: list[Document], findings: Findings
 ) -> bool:
-    """Refuse a loop or a missing file, reported at the ``extends`` line."""
+    """Refuse a missing file or a loop, reported at the ``extends`` line."""
+    if not is_file(target):
+        extending = chain[-1]
+        folder = os.path.normpath(extending.path.parent)
+        findings.report(
+            via,
+            f"extends {describe(extending.data['extends'])}, but there is no such "
+            f"file; the path is relative to this template's folder, {folder}",
+        )
+        return False
     if target.resolve() in [document.path.resolve() for document in chain]:
         loop = " -> ".join([*(document.label for document in chain), label])
         findings.report(
             via, f"extends makes a loop ({loop}); remove one of the extends"
-        )
-        return False
-    if not target.is_file():
-        findings.report(
-            via,
-            f"extends {label}, but there is no such file; the path is relative "
-            "to this template's folder",
         )
         return False
     return True
@@ -177,7 +188,7 @@ def _can_extend(
 
 def _extended_path(template: Path, reference: str) -> Path:
     target = template.parent / reference
-    if not target.suffix and not target.exists():
+    if target.name and not target.suffix and not is_file(target):
         return target.with_suffix(".yaml")
     return target
 

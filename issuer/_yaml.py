@@ -8,14 +8,21 @@ keeping each key's and value's line and column beside it.
 The loader reads plain scalars the YAML 1.2 way: ``yes``, ``no`` and ``on``
 stay text (a country code ``NO`` must not become ``false``), dates stay text
 (the compiler reads them, with their zones), and ``0755`` is not octal. Tags
-other than the standard ones are refused, so no Python object is ever built.
+other than the standard ones are refused, so no Python object is ever built,
+and so are anchors and aliases, so that no file can expand into more values
+than it writes out.
+
+Refusals end up in terminals and logs, so a value found in a file is shown as
+a short excerpt on one line (``excerpt``, ``describe``), and a whole file
+that is not what was expected is described, never shown (``describe_file``):
+a key file named by mistake must not be printed.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +38,29 @@ __all__ = [
     "YamlList",
     "YamlMap",
     "describe",
+    "describe_file",
     "did_you_mean",
+    "excerpt",
+    "is_file",
     "load_document",
     "load_text",
     "locate",
 ]
 
 _TAG = "tag:yaml.org,2002:"
+#: The most characters of a found value a message shows; a longer one is cut.
+EXCERPT_LIMIT = 40
+_HEAD = EXCERPT_LIMIT * 2 // 3
+_TAIL = EXCERPT_LIMIT - _HEAD - 1
+_PEM = "-----BEGIN"
+PEM_FILE = "a PEM block, not YAML: is this a key file?"
+PEM_VALUE = "a PEM block (a key or certificate?)"
+ALIASES = (
+    "YAML anchors and aliases (&name, *name) are not supported in licensesmith "
+    "files; write the value out"
+)
+#: How deep lists and mappings may nest; templates and orders need four or five.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -156,8 +179,8 @@ def load_document(path: Path, label: str | None = None) -> Document:
     label = label if label is not None else str(path)
     try:
         raw = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a usable file name"
         return Document(
             path, label, b"", None, [Problem(label, f"cannot read: {reason}")]
         )
@@ -172,6 +195,18 @@ def load_document(path: Path, label: str | None = None) -> Document:
     return Document(path, label, raw, data, problems)
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False for a name the system cannot look up.
+
+    Paths come from files (``extends:``, an order's ``template:``), so one may
+    be too long or hold a NUL, which ``Path.is_file`` raises on.
+    """
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_text(text: str, label: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into YamlMap / YamlList / scalars, with problems."""
     try:
@@ -180,8 +215,10 @@ def load_text(text: str, label: str) -> tuple[Any, list[Problem]]:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+    except _Refused as error:
+        return None, [_marked(label, str(error.problem), error.problem_mark)]
     except yaml.MarkedYAMLError as error:
-        return None, [_syntax_problem(error, label)]
+        return None, [_syntax_problem(error, label, text)]
     except yaml.reader.ReaderError as error:
         code = error.character
         shown = f"U+{code:04X}" if isinstance(code, int) else repr(code)
@@ -232,19 +269,70 @@ def did_you_mean(name: str, choices: Sequence[str]) -> str:
     return f"; did you mean {best}?" if best else ""
 
 
+def excerpt(text: str) -> str:
+    """``text`` on one line, cut to ``EXCERPT_LIMIT`` characters around a ``…``.
+
+    Every found name or value a message shows goes through here (or through
+    ``describe``, which uses it), so that no refusal prints a whole file.
+    """
+    if _PEM in text:
+        return "(a PEM block)"
+    if len(text) <= EXCERPT_LIMIT:
+        return _one_line(text)
+    return f"{_one_line(text[:_HEAD])}…{_one_line(text[-_TAIL:])}"
+
+
 def describe(value: Any) -> str:
-    """A value as a person wrote it, for "found ..., expected ..." messages."""
+    """A value as a person wrote it, for "found ..., expected ..." messages.
+
+    Text is quoted, and a long value is cut with its length given:
+    ``'root:x:0:0:root:/root:/bin…/sbin/nologin' (1,220 characters)``.
+    """
     if value is None:
         return "empty"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    if isinstance(value, str):
+        if _PEM in value:
+            return PEM_VALUE
+        return _with_length(f"'{excerpt(value)}'", value, "characters")
+    text = str(value)
+    return _with_length(
+        excerpt(text), text, "digits" if isinstance(value, int) else "characters"
+    )
+
+
+def describe_file(value: Any) -> str:
+    """What a whole file holds, in words, when it is not the mapping expected."""
+    if isinstance(value, str) and _PEM in value:
+        return PEM_FILE
+    if isinstance(value, str):
+        return f"text of {_count(len(value), 'character')}"
+    if isinstance(value, list):
+        return f"a list of {_count(len(value), 'item')}"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return describe(value)
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def _with_length(shown: str, text: str, unit: str) -> str:
+    return shown if len(text) <= EXCERPT_LIMIT else f"{shown} ({len(text):,} {unit})"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 # --- loading --------------------------------------------------------------
@@ -255,8 +343,54 @@ def describe(value: Any) -> str:
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc]
-    """Safe loader whose plain scalars resolve as in YAML 1.2's core schema."""
+class _Refused(yaml.MarkedYAMLError):
+    """Something the composer will not compose, at its mark."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class _NoAliasComposer(yaml.composer.Composer):
+    """Refuses an anchor or alias, or deep nesting, as soon as it is met.
+
+    An alias is cheap to compose (it is the anchored node again) but every
+    walk over the values then visits it once per use, so nine nested levels
+    of ten aliases in 400 bytes become a billion values. Refusing anchors
+    outright, before any node is built, leaves nothing to expand. Nesting is
+    bounded so that no walk over the values runs out of stack.
+    """
+
+    _depth = 0
+    #: From the parser this composer is always mixed with.
+    peek_event: Callable[[], yaml.Event]
+
+    def compose_node(self, parent: Any, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(ALIASES, event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(
+                f"lists and mappings nested more than {MAX_DEPTH} deep; "
+                "a template or order needs a few levels, so flatten this",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Loader(_NoAliasComposer, _SafeLoader):  # type: ignore[misc]
+    """Safe loader whose plain scalars resolve as in YAML 1.2's core schema.
+
+    libyaml (when present) still scans and parses; the nodes are composed by
+    ``_NoAliasComposer`` from its events, which costs a few per cent.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _SafeLoader.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
 
 
 _Loader.yaml_implicit_resolvers = {}
@@ -282,10 +416,6 @@ class _Builder:
     def __init__(self, label: str, problems: list[Problem]) -> None:
         self.label = label
         self.problems = problems
-        self._open: set[int] = set()
-        # An alias is the same node as its anchor: build it once, so that
-        # nested aliases cannot multiply into billions of values.
-        self._built: dict[int, Any] = {}
 
     def where(self, node: yaml.Node) -> Where:
         mark = node.start_mark
@@ -295,22 +425,12 @@ class _Builder:
         self.problems.append(self.where(node).problem(message))
 
     def build(self, node: yaml.Node) -> Any:
-        if id(node) in self._built:
-            return self._built[id(node)]
-        if id(node) in self._open:
-            self.refuse(node, "an alias refers to the mapping or list it is in")
-            return None
-
-        self._open.add(id(node))
+        # Anchors are refused while composing, so the nodes form a tree.
         if isinstance(node, yaml.MappingNode):
-            value: Any = self.mapping(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = self.sequence(node)
-        else:
-            value = self.scalar(node)
-        self._open.discard(id(node))
-        self._built[id(node)] = value
-        return value
+            return self.mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self.sequence(node)
+        return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode) -> YamlMap:
         if node.tag != _TAG + "map":
@@ -327,7 +447,8 @@ class _Builder:
             if key in result:
                 first = result.key_where[key].line
                 self.refuse(
-                    key_node, f"{key} appears twice (first on line {first}); keep one"
+                    key_node,
+                    f"{excerpt(key)} appears twice (first on line {first}); keep one",
                 )
                 continue
             value = self.build(value_node)
@@ -359,7 +480,9 @@ class _Builder:
         except ValueError:
             pass
         if kind in ("str", "null", "bool", "int", "float"):
-            self.refuse(node, f"{text!r} cannot be read as {kind}; remove the tag")
+            self.refuse(
+                node, f"{describe(text)} cannot be read as {kind}; remove the tag"
+            )
         else:
             self.refuse(
                 node, f"the tag {_short(node.tag)} is not allowed; write a plain value"
@@ -371,12 +494,21 @@ def _short(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, label: str) -> Problem:
+def _syntax_problem(error: yaml.MarkedYAMLError, label: str, text: str) -> Problem:
+    if _PEM in text:
+        before = text[: text.index(_PEM)]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return Problem(label, f"found {PEM_FILE}", line, column)
     mark = error.problem_mark or error.context_mark
     reason = error.problem or "unreadable"
     if error.context:
         reason = f"{reason} ({error.context})"
     message = f"not valid YAML: {reason}; check the indentation and quotes"
+    return _marked(label, message, mark)
+
+
+def _marked(label: str, message: str, mark: yaml.Mark | None) -> Problem:
     if mark is None:
         return Problem(label, message)
     return Problem(label, message, mark.line + 1, mark.column + 1)

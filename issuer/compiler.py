@@ -35,6 +35,7 @@ from ._features import read_features
 from ._filling import Filler, Settings, read_settings
 from ._order import (
     SET,
+    Assignment,
     Order,
     load_orders,
     order_digest,
@@ -44,12 +45,14 @@ from ._order import (
 )
 from ._parameters import Given, render
 from ._template import Template, load_template
-from ._yaml import Findings, Where
+from ._yaml import Findings, Where, describe, excerpt, is_file
 from .errors import CompileError
 
 __all__ = ["Compiled", "compile_order", "compile_orders"]
 
 VERSION = 3
+#: The earliest ``now`` a license can be issued at: NumericDates are not negative.
+EARLIEST_NOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,13 @@ def compile_order(
     ``template_path`` may be None when the order names its template; when both
     are given they must agree. ``templates_dir`` is where an order's bare
     template name is looked up first (default ``./templates``). Raises
-    ``CompileError`` with every problem found.
+    ``CompileError`` with every problem found, or ``SetSyntaxError`` alone
+    for a ``--set`` that is not ``name=value``; ``ValueError`` for a naive
+    ``now`` or one outside 1970 to 9999.
     """
+    now = _checked_now(now)
     findings = Findings()
+    assignments = parse_assignments(sets, findings)
     order = None
     if order_path is not None:
         orders = load_orders(Path(order_path), findings)
@@ -139,7 +146,9 @@ def compile_order(
         if len(orders) != 1:
             raise CompileError(findings.problems())
         order = orders[0]
-    return _compile(template_path, order, sets, now, templates_dir, catalogue, findings)
+    return _compile(
+        template_path, order, assignments, now, templates_dir, catalogue, findings
+    )
 
 
 def compile_orders(
@@ -156,7 +165,9 @@ def compile_orders(
     Every order is compiled before anything is raised, and the one
     ``CompileError`` lists the problems of all of them.
     """
+    now = _checked_now(now)
     findings = Findings()
+    assignments = parse_assignments(sets, findings)
     orders = load_orders(Path(order_path), findings)
     problems = findings.problems()
     compiled: list[Compiled] = []
@@ -166,7 +177,7 @@ def compile_orders(
                 _compile(
                     template_path,
                     order,
-                    sets,
+                    assignments,
                     now,
                     templates_dir,
                     catalogue,
@@ -180,20 +191,32 @@ def compile_orders(
     return compiled
 
 
+def _checked_now(now: datetime) -> datetime:
+    """``now`` in UTC; a naive ``now``, or one before 1970, is a programming error."""
+    if now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime, e.g. datetime.now(UTC)")
+    try:
+        utc = now.astimezone(UTC)
+    except OverflowError:
+        utc = None  # past 9999-12-31 or before 0001-01-01 once in UTC
+    if utc is None or utc < EARLIEST_NOW:
+        raise ValueError(
+            f"now is {now.isoformat()}; it must be from 1970-01-01 to 9999-12-31 "
+            "in UTC, e.g. datetime.now(UTC)"
+        )
+    return utc
+
+
 def _compile(
     template_path: str | Path | None,
     order: Order | None,
-    sets: Sequence[str],
+    assignments: list[Assignment],
     now: datetime,
     templates_dir: Path | None,
     catalogue: Catalogue | None,
     findings: Findings,
 ) -> Compiled:
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime, e.g. datetime.now(UTC)")
-    now = now.astimezone(UTC)
     catalogue = catalogue or default_catalogue()
-    assignments = parse_assignments(sets, findings)
 
     path = _choose_template(template_path, order, templates_dir, findings)
     template = load_template(path, findings) if path is not None else None
@@ -252,21 +275,21 @@ def _choose_template(
 
     where = order.data.value_where["template"]
     candidates = template_candidates(named, order.path, templates_dir)
-    found = next((path for path in candidates if path.is_file()), None)
+    found = next((path for path in candidates if is_file(path)), None)
     if given is None:
         if found is None:
-            tried = ", ".join(str(path) for path in candidates)
+            tried = ", ".join(excerpt(str(path)) for path in candidates)
             findings.report(
                 where,
-                f"template {named!r} not found (looked for {tried}); check the "
-                "name or pass --templates DIR",
+                f"template {describe(named)} not found (looked for {tried}); check "
+                "the name or pass --templates DIR",
             )
         return found
 
     if not _same_template(Path(given), found, named):
         findings.report(
             where,
-            f"the order names template {named!r} but {given} was given; "
+            f"the order names template {describe(named)} but {given} was given; "
             "drop one or make them agree",
         )
         return None
@@ -274,7 +297,7 @@ def _choose_template(
 
 
 def _same_template(given: Path, found: Path | None, named: str) -> bool:
-    if found is not None and given.is_file():
+    if found is not None and is_file(given):
         return given.resolve() == found.resolve()
     return given.stem == Path(named).stem
 
@@ -344,7 +367,8 @@ def _times(
         term_end = add_duration(start.value, term.value)
         grace_end = add_duration(term_end, grace.value)
     except DurationError as error:
-        findings.report(term.where, f"term: {error}")
+        if not _blame_start(start, term, now, "past the year 9999", findings):
+            findings.report(term.where, f"term: {error}")
         return None
     nbf, license_expires, exp = (
         _seconds(m) for m in (start.value, term_end, grace_end)
@@ -359,12 +383,8 @@ def _times(
         )
         return None
     if license_expires - issued > MAX_TERM_SECONDS:
-        findings.report(
-            term.where,
-            f"the term ends {_time(license_expires)}, more than 5 x 365 days after "
-            f"now ({_time(issued)}), and the product refuses such a license; "
-            "shorten the term or issue it nearer its start",
-        )
+        if not _blame_start(start, term, now, _time(license_expires), findings):
+            _report_term_too_long(term, nbf, license_expires, issued, findings)
         return None
     if exp <= issued:
         findings.report(
@@ -374,6 +394,49 @@ def _times(
         )
         return None
     return nbf, license_expires, exp
+
+
+def _blame_start(
+    start: Given, term: Given, now: datetime, end: str, findings: Findings
+) -> bool:
+    """Report a start too far ahead of now, when the term would fit from now.
+
+    The start then comes from the order, ``--set`` or a template's default,
+    and that is where the problem is, not in the term.
+    """
+    nbf, issued = _seconds(start.value), _seconds(now)
+    if nbf <= issued or not _fits_from(now, term.value):
+        return False
+    findings.report(
+        start.where,
+        f"start {_time(nbf)} is too far ahead of now ({_time(issued)}): with the "
+        f"term of {term.value} the license would end {end}, more than 5 x 365 "
+        "days after now, and the product refuses such a license; issue it nearer "
+        "its start or give an earlier start",
+    )
+    return True
+
+
+def _report_term_too_long(
+    term: Given, nbf: int, license_expires: int, issued: int, findings: Findings
+) -> None:
+    advice = "shorten the term"
+    if nbf > issued:
+        advice += " or issue it nearer its start"
+    findings.report(
+        term.where,
+        f"the term ends {_time(license_expires)}, more than 5 x 365 days after "
+        f"now ({_time(issued)}), and the product refuses such a license; {advice}",
+    )
+
+
+def _fits_from(moment: datetime, term: Any) -> bool:
+    """Whether ``term`` counted from ``moment`` stays within the ceiling."""
+    try:
+        end = add_duration(moment.replace(microsecond=0), term)
+    except DurationError:
+        return False
+    return _seconds(end) - _seconds(moment) <= MAX_TERM_SECONDS
 
 
 def _seconds(moment: datetime) -> int:

@@ -35,6 +35,10 @@ class CompileError(IssuerError):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
+class SetSyntaxError(CompileError):
+    """A ``--set`` is not ``name=value``: the command was used wrongly (exit 2)."""
+
+
 class KeyFileError(IssuerError):
     """A private or public key file cannot be used."""
 

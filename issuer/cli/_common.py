@@ -114,10 +114,12 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from verifier import CatalogueError, KeyringError, LicenseError
 
-        from ..errors import IssuerError
+        from ..errors import IssuerError, SetSyntaxError
 
         try:
             return func(*args, **kwargs)
+        except SetSyntaxError as error:
+            fail(str(error), code=2)
         except (IssuerError, LicenseError, KeyringError, CatalogueError) as error:
             fail(str(error))
         except BrokenPipeError:

@@ -387,3 +387,11 @@ def test_missing_templates_folder_is_a_usage_error() -> None:
     result = _run("compile", ACME, "--templates", "/nonexistent-folder")
 
     assert result.exit_code == 2
+
+
+def test_set_without_equals_is_a_usage_error_on_one_line() -> None:
+    result = _run("compile", PREMIUM, ACME, "--set", "account_id")
+
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "account_id" in result.output

@@ -6,13 +6,13 @@ order's ``template: deal`` finds ``deal.yaml`` beside it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from issuer.compiler import compile_order
-from issuer.errors import CompileError, Problem
+from issuer.compiler import compile_order, compile_orders
+from issuer.errors import CompileError, Problem, SetSyntaxError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compile"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -303,7 +303,7 @@ REFUSALS = [
         ("account_id=a",),
         "extends-missing.yaml",
         1,
-        "no-such-base.yaml, but there is no such file",
+        "extends 'no-such-base.yaml', but there is no such file",
         id="extends-missing-file",
     ),
     pytest.param(
@@ -483,3 +483,108 @@ def test_an_order_file_holding_several_orders_is_for_batch(tmp_path: Path) -> No
 def test_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         compile_order(None, FIXTURES / "good.yaml", now=datetime(2026, 12, 1))
+
+
+def test_a_far_future_start_is_blamed_not_the_term(tmp_path: Path) -> None:
+    order = tmp_path / "far.yaml"
+    order.write_text(
+        f"template: {FIXTURES / 'deal.yaml'}\naccount_id: a\nstart: 2099-01-01\n"
+        "seats: 10\n"
+    )
+
+    with pytest.raises(CompileError) as raised:
+        compile_order(None, order, now=NOW)
+
+    [problem] = raised.value.problems
+    assert (problem.file, problem.line, problem.column) == (str(order), 3, 8)
+    assert problem.message == (
+        "start 2099-01-01T00:00:00Z is too far ahead of now (2026-12-01T00:00:00Z): "
+        "with the term of 1y the license would end 2100-01-01T00:00:00Z, more than "
+        "5 x 365 days after now, and the product refuses such a license; issue it "
+        "nearer its start or give an earlier start"
+    )
+
+
+def test_a_far_future_start_given_with_set_is_blamed_at_set() -> None:
+    problems = problems_of(None, "good.yaml", ("start=2099-01-01",))
+
+    [problem] = problems
+    assert (problem.file, problem.line) == ("--set", None)
+    assert problem.message.startswith("start 2099-01-01T00:00:00Z is too far ahead")
+
+
+def test_a_start_too_late_for_the_calendar_is_blamed_not_the_term() -> None:
+    [problem] = problems_of(None, "good.yaml", ("start=9999-06-01",))
+
+    assert (problem.file, problem.line) == ("--set", None)
+    assert problem.message.startswith(
+        "start 9999-06-01T00:00:00Z is too far ahead of now (2026-12-01T00:00:00Z): "
+        "with the term of 1y the license would end past the year 9999"
+    )
+
+
+def test_a_term_too_long_even_from_now_is_blamed_on_the_term() -> None:
+    # too-long.yaml starts a month ahead, but 5y is too long from any start.
+    [problem] = problems_of(None, "too-long.yaml")
+    assert problem.message.startswith("the term ends 2032-01-01T00:00:00Z")
+
+    [problem] = problems_of("deal.yaml", None, ("account_id=a", "seats=1", "length=6y"))
+    assert (problem.file, problem.line) == ("--set", None)
+    assert problem.message.startswith("the term ends 2032-12-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    ["account_id", "=5", " = 5"],
+)
+def test_a_set_without_name_or_equals_is_the_only_problem(malformed: str) -> None:
+    with pytest.raises(SetSyntaxError) as raised:
+        compile_order(FIXTURES / "deal.yaml", None, [malformed], now=NOW)
+
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"--set: {malformed!r} is not name=value; write e.g. --set seats=150"
+    ]
+
+
+def test_a_malformed_set_is_reported_once_for_a_batch(tmp_path: Path) -> None:
+    orders = tmp_path / "two.yaml"
+    orders.write_text(
+        f"- {{template: {FIXTURES / 'deal.yaml'}, account_id: a, seats: 1}}\n"
+        f"- {{template: {FIXTURES / 'deal.yaml'}, account_id: b}}\n"
+    )
+
+    with pytest.raises(SetSyntaxError) as raised:
+        compile_orders(orders, ["seats"], now=NOW)
+
+    assert len(raised.value.problems) == 1
+
+
+def test_set_syntax_error_is_a_compile_error() -> None:
+    assert issubclass(SetSyntaxError, CompileError)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+    ids=["year-1", "before-epoch", "year-1-east", "past-9999-in-utc"],
+)
+def test_now_outside_1970_to_9999_is_a_programming_error(now: datetime) -> None:
+    with pytest.raises(ValueError, match="1970-01-01"):
+        compile_order(None, FIXTURES / "good.yaml", now=now)
+    with pytest.raises(ValueError, match="1970-01-01"):
+        compile_orders(FIXTURES / "good.yaml", now=now)
+
+
+def test_now_at_the_epoch_is_allowed() -> None:
+    compiled = compile_order(
+        None,
+        FIXTURES / "good.yaml",
+        ["start=1970-01-01"],
+        now=datetime(1970, 1, 1, tzinfo=UTC),
+    )
+    assert compiled.claims["iat"] == 0 == compiled.claims["nbf"]

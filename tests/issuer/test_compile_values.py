@@ -296,20 +296,6 @@ def test_schemas_are_valid_json_schema(name: str) -> None:
     assert schema["$schema"].endswith("2020-12/schema")
 
 
-def test_yaml_aliases_are_built_once_and_loops_refused() -> None:
-    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]\n"
-        for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
-    )
-
-    data, problems = load_text(laughs, "x")
-    assert problems == [] and data["i"][0][0] is data["h"][0]
-
-    data, problems = load_text("a: &a [*a]\n", "x")
-    assert data is None
-    assert problems[0].message == "an alias refers to the mapping or list it is in"
-
-
 def test_yaml_control_characters_are_refused() -> None:
     data, problems = load_text("a: \x1f\n", "x")
 
