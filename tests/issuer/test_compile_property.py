@@ -2,11 +2,13 @@
 
 Sound claims: times are whole seconds in the order nbf <= license_expires <=
 exp, within the product's five-year ceiling and not over before issue; every
-feature is a catalogued license name with a value in the int64 range.
+feature is a catalogued license name with a value in the int64 range; and,
+signed, they verify as exactly the same claims with no merge error.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -19,7 +21,11 @@ from hypothesis import strategies as st
 
 from issuer.compiler import Compiled, compile_order
 from issuer.errors import CompileError
+from issuer.issuing import sign_and_check
+from issuer.keys import load_signing_key
 from verifier._catalogue import default_catalogue
+
+EXAMPLE_KEY = Path(__file__).resolve().parents[2] / "keys.example" / "example.key"
 
 TEMPLATE = Path(__file__).parent / "fixtures" / "compile" / "everything.yaml"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -130,6 +136,16 @@ def assert_sound(compiled: Compiled) -> None:
     assert (soft is None) == (hard is None)
     if soft is not None:
         assert soft <= hard
+
+    # Raises if the verifier reads back anything else, or the merge objects.
+    signed = sign_and_check(compiled, _key(), NOW)
+    assert signed.license.claims == claims
+    assert not signed.entitlements.errors
+
+
+@functools.cache
+def _key() -> Any:
+    return load_signing_key(EXAMPLE_KEY)
 
 
 @settings(max_examples=120, deadline=None)
