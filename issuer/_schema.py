@@ -35,13 +35,66 @@ def _schema(name: str) -> dict[str, Any]:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    """A validator for ``name``; sibling schemas resolve by file name."""
+    """A validator for ``name``; sibling schemas resolve by file name.
+
+    The schema is validated with its references already in place: jsonschema
+    looks a ``$ref`` up again at every use (for an order, once per key), and
+    that lookup cost more than the checks it leads to. A reference that
+    cannot be inlined stays, and the registry still resolves it.
+    """
     registry: Registry[Any] = Registry()
     for sibling in sorted(path.name for path in SCHEMAS.glob("*.schema.json")):
         registry = registry.with_resource(
             sibling, Resource.from_contents(_schema(sibling))
         )
-    return Draft202012Validator(_schema(name), registry=registry)
+    return Draft202012Validator(_inlined(_schema(name), name, ()), registry=registry)
+
+
+#: Keywords beside a ``$ref`` that only describe: inlining cannot change a result.
+_ANNOTATIONS = frozenset({"description", "title", "$comment", "x-expected"})
+
+
+def _inlined(node: Any, document: str, seen: tuple[str, ...]) -> Any:
+    """``node`` with every ``$ref`` replaced by what it points to, where safe.
+
+    A reference is kept when keywords that validate stand beside it (merging
+    could change their meaning), when it is not a ``#/...`` pointer into one
+    of our schemas, or when it leads back to itself.
+    """
+    if isinstance(node, list):
+        return [_inlined(item, document, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref")
+    target = _target(reference, document) if isinstance(reference, str) else None
+    if target is None or target in seen or set(node) - _ANNOTATIONS - {"$ref"}:
+        return {key: _inlined(value, document, seen) for key, value in node.items()}
+
+    file_name, pointer = target.split("#", 1)
+    resolved = _inlined(_pointed(file_name, pointer), file_name, (*seen, target))
+    if not isinstance(resolved, dict):
+        return node
+    # The target's own annotations win: jsonschema reports its errors there.
+    siblings = {key: value for key, value in node.items() if key != "$ref"}
+    return {**siblings, **resolved}
+
+
+def _target(reference: str, document: str) -> str | None:
+    """``file#/pointer`` for a reference into one of ``schemas/``, else None."""
+    file_name, hash_sign, pointer = reference.partition("#")
+    file_name = file_name or document
+    if not hash_sign or not pointer.startswith("/"):
+        return None
+    if not (SCHEMAS / file_name).is_file() or "~" in pointer or "%" in pointer:
+        return None
+    return f"{file_name}#{pointer}"
+
+
+def _pointed(file_name: str, pointer: str) -> Any:
+    node: Any = _schema(file_name)
+    for step in pointer.strip("/").split("/"):
+        node = node[step]
+    return node
 
 
 def schema_problems(root: Any, schema_name: str, label: str) -> list[Problem]:

@@ -34,7 +34,7 @@ from ._keyring import (
     load_keyring,
     raw_public_bytes,
 )
-from ._merge import compute_entitlements, soft_warning_threshold
+from ._merge import compute_entitlements, merge_verified, soft_warning_threshold
 from ._model import (
     ENTITLED,
     GRACE_PERIOD,
@@ -90,6 +90,7 @@ __all__ = [
     "is_signed_with_example_key",
     "is_valid_kid",
     "load_keyring",
+    "merge_verified",
     "parse_catalogue",
     "raw_public_bytes",
     "soft_warning_threshold",

@@ -9,7 +9,7 @@ reference product is kept on purpose.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from ._model import (
     UsagePeriod,
 )
 from ._ranking import is_better
-from ._token import License, verify_license
+from ._token import License, judge_again, verify_license
 from ._warnings import Messages
 
 LicenseInput = str | tuple[str, str]
@@ -56,9 +56,34 @@ def compute_entitlements(
     return merge.finish()
 
 
+def merge_verified(
+    licenses: Iterable[tuple[str, License]],
+    *,
+    now: datetime,
+    facts: Facts | None = None,
+    catalogue: Catalogue | None = None,
+    leeway: int = 0,
+) -> Entitlements:
+    """Merge ``(id, license)`` pairs whose signatures were verified already.
+
+    For a caller that has just verified a token and must not pay for the
+    signature twice (the issuer's round trip). Each license's claims are
+    judged again at ``now``, then merged by the very rules of
+    ``compute_entitlements``, so a license that would fail there fails here.
+    """
+    merge = _Merge(now, None, facts or Facts(), catalogue or default_catalogue())
+    for license_id, license in licenses:
+        merge.add_verified(license_id, license, leeway)
+    return merge.finish()
+
+
 class _Merge:
     def __init__(
-        self, now: datetime, keyring: Keyring, facts: Facts, catalogue: Catalogue
+        self,
+        now: datetime,
+        keyring: Keyring | None,
+        facts: Facts,
+        catalogue: Catalogue,
     ) -> None:
         self.now = now
         self.moment = now.timestamp()
@@ -96,7 +121,15 @@ class _Merge:
     # One license.
 
     def add(self, license_id: str, token: str, leeway: int) -> None:
-        license = self._verify(license_id, token, leeway)
+        assert self.keyring is not None, "tokens need a keyring to be verified"
+        keyring = self.keyring
+        self._add(license_id, lambda: verify_license(token, keyring, self.now, leeway))
+
+    def add_verified(self, license_id: str, license: License, leeway: int) -> None:
+        self._add(license_id, lambda: judge_again(license, self.now, leeway))
+
+    def _add(self, license_id: str, check: Callable[[], License]) -> None:
+        license = self._checked(license_id, check)
         if license is None:
             return
         if license.nbf > license.exp:
@@ -116,9 +149,10 @@ class _Merge:
         self._offer_values(license_id, license, entitlement)
         self._offer_pairs(license_id, license, entitlement)
 
-    def _verify(self, license_id: str, token: str, leeway: int) -> License | None:
+    def _checked(self, license_id: str, check: Callable[[], License]) -> License | None:
+        """The license ``check`` returns, or None once its failure is reported."""
         try:
-            return verify_license(token, self.keyring, self.now, leeway)
+            return check()
         except NotYetValid as pending:
             self._record_pending(license_id, pending)
         except LicenseError as error:

@@ -89,14 +89,37 @@ def verify_license(
     _check_algorithm(header)
     key = _lookup_key(header, keyring)
     _check_signature(text, header, key)
+    return _judge(header, claims, is_example_key(key), now, leeway)
 
+
+def judge_again(license: License, now: datetime, leeway: int = 0) -> License:
+    """A license already verified, judged again at another ``now``.
+
+    The claims are checked (steps 5-8) exactly as ``verify_license`` checks
+    them, raising the same errors; only the signature, which cannot have
+    changed, is not verified a second time. The issuer's round trip uses this
+    to merge at a renewal's first day the license it has just verified.
+    """
+    check_leeway(leeway)
+    example = license.signed_with_example_key
+    return _judge(license.header, license.claims, example, now, leeway)
+
+
+def _judge(
+    header: dict[str, Any],
+    claims: dict[str, Any],
+    example: bool,
+    now: datetime,
+    leeway: int,
+) -> License:
+    """Steps 5-8 on claims whose signature has been verified."""
     moment = now.timestamp()
     starts_later = _starts_after(claims, moment + leeway)
     try:
         _check_lifetime(claims, moment, leeway)
         _numeric_date(claims, "nbf")
         _check_contents(claims, moment)
-        license = _build_license(header, claims, is_example_key(key))
+        license = _build_license(header, claims, example)
     except LicenseError as error:
         if starts_later:
             raise NotYetValid(_not_yet_message(claims)) from error
