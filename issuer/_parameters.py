@@ -321,7 +321,7 @@ def _read_integer(raw: Any) -> int:
 
 def _read_string(raw: Any) -> str:
     if isinstance(raw, str):
-        return raw
+        return _printable(raw)
     if isinstance(raw, int | float) and len(str(raw)) <= EXCERPT_LIMIT:
         raise ValueRefused(f"expected text; write it in quotes: '{describe(raw)}'")
     raise ValueRefused("expected text; write it in quotes")
@@ -359,7 +359,17 @@ def _read_list(raw: Any) -> list[str]:
             raise ValueRefused(f"item {describe(item)} is not a name; write it as text")
         if item in raw[:index]:
             raise ValueRefused(f"{excerpt(item)} appears twice; list it once")
+        _printable(item)
     return list(raw)
+
+
+def _printable(text: str) -> str:
+    """Refuse control characters: they would be signed, then garble terminals."""
+    if not text.isprintable():
+        raise ValueRefused(
+            "it holds control or invisible characters; type it again as plain text"
+        )
+    return text
 
 
 _READERS = {

@@ -32,6 +32,7 @@ from ._yaml import (
     load_document,
 )
 from .errors import Problem
+from .files import InputTooLarge, read_limited
 
 __all__ = ["Template", "load_template", "merge_features"]
 
@@ -147,8 +148,8 @@ def _parse(path: Path, label: str) -> tuple[Document, list[Problem]]:
     the bytes are read again every time, and an edited file is parsed anew.
     """
     try:
-        cached = _parsed.get((label, path.read_bytes()))
-    except (OSError, ValueError):
+        cached = _parsed.get((label, read_limited(path)))
+    except (OSError, ValueError, InputTooLarge):
         cached = None  # load_document below says why it cannot be read
     if cached is not None:
         return cached, []

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .files import MAX_INPUT_BYTES, InputTooLarge, read_limited
 
 __all__ = [
     "Document",
@@ -178,7 +179,10 @@ def load_document(path: Path, label: str | None = None) -> Document:
     """Read and parse ``path``; problems are collected, never raised."""
     label = label if label is not None else str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
+    except InputTooLarge:
+        message = f"over {MAX_INPUT_BYTES:,} bytes, far more than a template or order"
+        return Document(path, label, b"", None, [Problem(label, message)])
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or "not a usable file name"
         return Document(

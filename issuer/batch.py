@@ -11,8 +11,11 @@ not yet written.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,6 +116,24 @@ def issue_all(
         record_and_write(signed, key, ledger, item.out, now=now)
         done.append(_replace(item, "issued", signed.license.jti or ""))
     return done
+
+
+@contextmanager
+def exclusive_batch(ledger_path: Path) -> Iterator[None]:
+    """One batch at a time per ledger, waiting for any other to finish.
+
+    Checking the ledger for an order and recording it are two steps; two
+    batches interleaving them could both find an order missing and issue it
+    twice. A lock file beside the ledger serialises whole batches; the second
+    then finds every order the first issued, and issues none of them again.
+    """
+    lock_path = ledger_path.with_name(ledger_path.name + ".lock")
+    descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _complete_earlier(item: BatchItem, entry: LedgerEntry) -> BatchItem:

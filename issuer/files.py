@@ -97,3 +97,27 @@ def _exists(path: Path) -> OutputExists:
         f"{path} already exists; refusing to overwrite it. Pass --force to "
         "replace it, or choose another output path"
     )
+
+
+#: Templates, orders and keyrings are a few kilobytes; refuse what cannot be one.
+MAX_INPUT_BYTES = 1024 * 1024
+
+
+class InputTooLarge(IssuerError):
+    """An input file is larger than any real one of its kind."""
+
+
+def read_limited(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The file's bytes, reading no more than ``limit`` + 1 of them.
+
+    A device such as /dev/zero, or a huge file given by mistake, would
+    otherwise be read whole into memory before anything could be said.
+    """
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(
+            f"{path} is over {limit:,} bytes, more than any file of this kind; "
+            "check the path"
+        )
+    return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -97,7 +98,8 @@ def check_output_free(out: Path | None, force: bool) -> None:
         return
     if out.is_dir():
         raise OutputExists(f"{out} is a folder; give --out a file name")
-    if out.exists() and not force:
+    # lexists: a dangling symbolic link is in the way too.
+    if os.path.lexists(out) and not force:
         raise OutputExists(
             f"{out} already exists; choose another --out or add --force to replace it"
         )
@@ -168,8 +170,19 @@ def record_and_write(
     """Ledger first (one transaction), then the file, atomically."""
     if ledger is not None:
         ledger.record(ledger_entry(signed, key, out, now))
-    if out is not None:
+    if out is None:
+        return
+    try:
         write_atomic(out, signed.token.encode("ascii") + b"\n", overwrite=force)
+    except (OSError, IssuerError) as error:
+        if ledger is None:
+            raise
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise IssuerError(
+            f"license {signed.license.jti} is recorded in the ledger but {out} "
+            f"could not be written ({reason}); its token is in "
+            "`licensesmith ledger export --format json`"
+        ) from None
 
 
 def ledger_entry(signed: Signed, key: SigningKey, out: Path | None, now: datetime):  # type: ignore[no-untyped-def]

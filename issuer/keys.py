@@ -123,6 +123,10 @@ def generate_keypair(
     if passphrase is not None and not passphrase:
         raise KeyFileError("an empty passphrase protects nothing; give a real one")
     _refuse_existing_kid(kid, out_dir)
+    # Both files are updated after the keys are written: a broken one must
+    # stop us before anything is written, not leave a pair half-registered.
+    _read_metadata(out_dir)
+    _read_keyring(out_dir / KEYRING_FILE)
 
     # A new directory holding private keys is for its owner only.
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

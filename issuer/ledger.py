@@ -438,7 +438,14 @@ def _entry_of(row: tuple[Any, ...]) -> LedgerEntry:
 def _csv_row(entry: LedgerEntry) -> list[Any]:
     row = _row_of(entry)
     row[_COLUMNS.index("example_key")] = "true" if entry.example_key else "false"
-    return row
+    return [_inert(cell) for cell in row]
+
+
+def _inert(cell: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
 
 
 def _utc_text(moment: datetime) -> str:

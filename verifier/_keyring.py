@@ -90,10 +90,40 @@ class Keyring(Mapping[str, Ed25519PublicKey]):
         return cls(keys, source)
 
 
+#: A keyring holds a handful of keys of about 110 bytes each.
+MAX_KEYRING_BYTES = 1024 * 1024
+
+
+def _read_small(path: Path) -> bytes:
+    """At most MAX_KEYRING_BYTES: a device or a huge file is refused, not read."""
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_KEYRING_BYTES + 1)
+    if len(data) > MAX_KEYRING_BYTES:
+        raise KeyringError(
+            f"keyring {path}: over {MAX_KEYRING_BYTES:,} bytes; check the path"
+        )
+    return data
+
+
+def _unique_kids(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    kids: dict[str, object] = {}
+    for kid, pem in pairs:
+        if kid in kids:
+            raise ValueError(f"kid {kid!r} appears twice")
+        kids[kid] = pem
+    return kids
+
+
 def _load_json(path: Path) -> Keyring:
+    raw = _read_small(path)
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        raise KeyringError(
+            f"keyring {path}: this is a single PEM key, not a keyring; give the "
+            "folder that holds <kid>.pub files, or a JSON file {kid: PEM}"
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_kids)
+    except (UnicodeDecodeError, ValueError) as error:
         raise KeyringError(f"keyring {path}: not valid JSON ({error})") from None
     if not isinstance(data, dict) or not all(
         isinstance(pem, str) for pem in data.values()
@@ -103,7 +133,7 @@ def _load_json(path: Path) -> Keyring:
 
 
 def _load_directory(path: Path) -> Keyring:
-    pems = {entry.stem: entry.read_bytes() for entry in sorted(path.glob("*.pub"))}
+    pems = {entry.stem: _read_small(entry) for entry in sorted(path.glob("*.pub"))}
     if not pems:
         raise KeyringError(f"keyring {path}: no <kid>.pub files in this directory")
     return Keyring.from_pems(pems, source=str(path))

@@ -26,9 +26,20 @@ class UnreadableLicense(IssuerError):
 
 def read_token(path: str | Path) -> str:
     """A license file's text, or an IssuerError naming the file."""
+    from verifier import MAX_TOKEN_BYTES
+
+    from ..files import InputTooLarge, read_limited
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        # Room for surrounding blank lines; the verifier says what is too long.
+        data = read_limited(path, 4 * MAX_TOKEN_BYTES)
+    except InputTooLarge:
+        raise UnreadableLicense(
+            path,
+            f"over {4 * MAX_TOKEN_BYTES:,} bytes; a license token is at most "
+            f"{MAX_TOKEN_BYTES:,}",
+        ) from None
     except OSError as error:
         raise UnreadableLicense(
             path, f"cannot read ({error.strerror or error})"

@@ -52,7 +52,7 @@ def batch_command(
     Example: licensesmith batch examples/batch --key keys.example/example.key
     --out issued/
     """
-    from ..batch import compile_all, find_order_files, issue_all, plan
+    from ..batch import compile_all, exclusive_batch, find_order_files, issue_all, plan
     from ..compiler import compile_orders
 
     sources = find_order_files(orders)
@@ -74,9 +74,12 @@ def batch_command(
     out_dir.mkdir(parents=True, exist_ok=True)
     ledger = open_ledger(ledger_path)
     try:
-        with click.progressbar(
-            items, label="signing", file=sys.stderr, show_pos=True
-        ) as bar:
+        with (
+            exclusive_batch(ledger.path),
+            click.progressbar(
+                items, label="signing", file=sys.stderr, show_pos=True
+            ) as bar,
+        ):
             done = issue_all(items, key, ledger, now=now, progress=lambda _: iter(bar))
     finally:
         ledger.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..errors import IssuerError
 from . import _common
 from ._common import json_option, now_option, user_errors
 from ._output import announce_example_key, print_json
@@ -158,7 +159,16 @@ def issue_command(
         record_and_write(signed, key, ledger, out, now=now, force=force)
     finally:
         ledger.close()
-    _report(signed, key, out, as_json)
+    try:
+        _report(signed, key, out, as_json)
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        raise IssuerError(
+            f"license {signed.license.jti} is recorded in the ledger but could not "
+            f"be printed ({error.strerror}); its token is in "
+            "`licensesmith ledger export --format json`"
+        ) from None
 
 
 def _refuse_downgrade(

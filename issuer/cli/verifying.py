@@ -112,10 +112,15 @@ def inspect_command(license: str, as_json: bool) -> None:
 
     Example: licensesmith inspect acme.jwt
     """
-    from verifier import decode_unverified, is_signed_with_example_key
+    from verifier import LicenseError, decode_unverified, is_signed_with_example_key
+
+    from ..errors import IssuerError
 
     token = read_token(license)
-    header, claims = decode_unverified(token)
+    try:
+        header, claims = decode_unverified(token)
+    except LicenseError as error:
+        raise IssuerError(f"{license}: {error}") from None
     if is_signed_with_example_key(token):
         announce_example_key(license)
 

@@ -177,3 +177,48 @@ def test_batch_killed_midway_leaves_ledger_matching_files(tmp_path: Path) -> Non
     )
     assert len(Ledger(ledger).list()) == count
     assert len(list(out.glob("*.jwt"))) == count
+
+
+def test_two_batches_on_one_ledger_never_issue_an_order_twice(tmp_path: Path) -> None:
+    count = 40
+    orders = _orders(tmp_path / "orders", count)
+    ledger = tmp_path / "ledger.sqlite3"
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from issuer.cli import main; main()",
+                "batch",
+                str(orders),
+                "--key",
+                str(EXAMPLE_KEY),
+                "--out",
+                str(tmp_path / f"out-{n}"),
+                "--ledger",
+                str(ledger),
+                "--now",
+                NOW,
+                "--yes",
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for n in (1, 2)
+    ]
+    results = [run.communicate(timeout=120) for run in runs]
+    outputs = [stdout for stdout, _ in results]
+
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in results]
+    statuses = [row["status"] for out in outputs for row in json.loads(out)]
+    assert statuses.count("issued") == count
+    assert statuses.count("already issued") == count
+    jtis = [entry.jti for entry in Ledger(ledger).list()]
+    assert len(jtis) == len(set(jtis)) == count
+    files = list((tmp_path / "out-1").glob("*.jwt")) + list(
+        (tmp_path / "out-2").glob("*.jwt")
+    )
+    assert len(files) == count

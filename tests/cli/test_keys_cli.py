@@ -311,3 +311,15 @@ def test_the_group_has_help(run):
     assert result.exit_code == 0
     for command in ("generate", "list", "rotate"):
         assert command in result.output
+
+
+def test_generate_with_a_broken_keys_json_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "keys.json").write_text("{broken")
+
+    result = CliRunner().invoke(
+        main, ["keys", "generate", "--kid", "k1", "--out", str(tmp_path)]
+    )
+
+    assert result.exit_code == 1
+    assert "keys.json" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["keys.json"]

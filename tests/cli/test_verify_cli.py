@@ -148,7 +148,8 @@ def test_inspect_garbage_is_one_line_error(tmp_path: Path) -> None:
     result = _run("inspect", path)
 
     assert result.exit_code == 1
-    assert result.output.strip().startswith("error: token has 1 segments")
+    expected = f"error: {path}: token has 1 segments; a license has three"
+    assert result.output.strip() == expected + ", separated by dots"
 
 
 def test_verify_accepts_a_byte_order_mark(tmp_path: Path) -> None:

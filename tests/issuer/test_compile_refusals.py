@@ -15,6 +15,7 @@ from issuer.compiler import compile_order, compile_orders
 from issuer.errors import CompileError, Problem, SetSyntaxError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compile"
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
@@ -588,3 +589,17 @@ def test_now_at_the_epoch_is_allowed() -> None:
         now=datetime(1970, 1, 1, tzinfo=UTC),
     )
     assert compiled.claims["iat"] == 0 == compiled.claims["nbf"]
+
+
+def test_control_characters_in_text_values_are_refused(tmp_path: Path) -> None:
+    order = tmp_path / "order.yaml"
+    order.write_text(
+        'template: premium\naccount_id: "a\\u0000b\\u001b[31m"\nseats: 5\n'
+    )
+
+    with pytest.raises(CompileError) as raised:
+        compile_order(ROOT / "templates" / "premium.yaml", order, now=NOW)
+
+    [problem] = raised.value.problems
+    assert (problem.line, problem.column) == (2, 13)
+    assert "control or invisible characters" in problem.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -523,3 +524,16 @@ def test_sigkill_mid_batch_leaves_every_reported_record_whole(tmp_path):
         assert entry.token_sha256 == hashlib.sha256(entry.token.encode()).hexdigest()
         assert entry.claims["jti"] == entry.jti
         assert entry.claims["features"]["user_limit"] == int(entry.jti[:8])
+
+
+def test_csv_export_keeps_formulas_inert(tmp_path):
+    entry = make_entry("11111111-aaaa-4000-8000-0000000000f1")
+    entry = dataclasses.replace(entry, account_id='=HYPERLINK("http://x","y")')
+    with Ledger(tmp_path / "ledger.sqlite3") as book:
+        book.record(entry)
+        stream = io.StringIO()
+        book.export("csv", stream)
+
+    rows = list(csv.reader(io.StringIO(stream.getvalue())))
+    column = rows[0].index("account_id")
+    assert rows[1][column] == '\'=HYPERLINK("http://x","y")'

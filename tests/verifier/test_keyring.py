@@ -235,3 +235,20 @@ def test_missing_keyring_is_a_keyring_error(tmp_path: Path) -> None:
 )
 def test_is_valid_kid(kid: object, valid: bool) -> None:
     assert is_valid_kid(kid) is valid
+
+
+def test_json_keyring_naming_a_kid_twice_is_refused(tmp_path: Path) -> None:
+    pem = json.dumps(EXAMPLE_PUB)
+    path = tmp_path / "keyring.json"
+    path.write_text(f'{{"example": {pem}, "example": {pem}}}')
+
+    with pytest.raises(KeyringError, match="kid 'example' appears twice"):
+        load_keyring(path)
+
+
+def test_a_single_public_key_file_is_not_mistaken_for_json(tmp_path: Path) -> None:
+    path = tmp_path / "example.pub"
+    path.write_text(EXAMPLE_PUB)
+
+    with pytest.raises(KeyringError, match="single PEM key, not a keyring"):
+        load_keyring(path)
