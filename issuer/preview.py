@@ -13,10 +13,16 @@ calls each change better, worse or neutral (docs/merge.md, "Preview"):
 - better: the opposite of each.
 - neutral: usage counts, and limits or periods that merely come and go with
   the entitlement (the entitlement change itself carries the verdict).
+
+A renewal can also hide behind the license it replaces: while the current
+license still counts, its higher limits win the merge. So the preview also
+compares what the customer has with what is left once the existing licenses
+the new one outlives have lapsed, and reports what gets worse there too.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +39,7 @@ from verifier import (
     Facts,
     FeatureState,
     Keyring,
+    LicenseReport,
     NotYetValid,
     UsagePeriod,
     compute_entitlements,
@@ -41,6 +48,9 @@ from verifier import (
     format_time,
     verify_license,
 )
+from verifier._warnings import Messages
+
+from .errors import IssuerError
 
 BETTER, WORSE, NEUTRAL = "better", "worse", "neutral"
 DOWNGRADE_MARK = "DOWNGRADE"
@@ -61,11 +71,23 @@ _FLAG_VERDICTS = {
 
 LicenseInput = str | tuple[str, str]
 
+#: Merge statuses of an existing license that make the comparison blind: it
+#: grants nothing before or after, so whatever it should have granted is unseen.
+#: A license not yet valid is ``ignored`` when faulty otherwise too, and is
+#: judged again as of its start (its ``iat`` may be after the time asked for).
+_UNUSABLE = ("invalid", "ignored")
+
+
+class InvalidExistingLicense(IssuerError):
+    """An existing license does not verify, so no downgrade could be seen."""
+
+
 __all__ = [
     "BETTER",
     "NEUTRAL",
     "WORSE",
     "Change",
+    "InvalidExistingLicense",
     "Preview",
     "diff_entitlements",
     "preview_license",
@@ -102,6 +124,11 @@ class Preview:
     #: Set when the new license was not yet valid at the time asked for, so
     #: the preview was taken at its start instead (``at``).
     moved_from: datetime | None = field(default=None)
+    #: When the last existing license the new one outlives has lapsed; None
+    #: when it outlives none of them.
+    lapse_at: datetime | None = None
+    #: What is worse then than ``before``, beyond what ``changes`` reports.
+    lapse_changes: tuple[Change, ...] = ()
 
     @property
     def at(self) -> datetime:
@@ -109,7 +136,8 @@ class Preview:
 
     @property
     def downgrades(self) -> list[Change]:
-        return [change for change in self.changes if change.verdict == WORSE]
+        everything = (*self.changes, *self.lapse_changes)
+        return [change for change in everything if change.verdict == WORSE]
 
 
 def preview_license(
@@ -126,19 +154,38 @@ def preview_license(
 
     That is ``now``, or ``new``'s start when it is not yet valid at ``now``: a
     renewal loaded early changes nothing until then, and hiding its downgrade
-    until the day it starts is exactly what a preview is for. Raises the
-    verifier's ``LicenseError`` when ``new`` itself is invalid.
+    until the day it starts is exactly what a preview is for. Then compares
+    ``existing`` at that moment with what is left once they lapse
+    (``lapse_at``). Raises the verifier's ``LicenseError`` when ``new`` itself
+    is invalid, and ``InvalidExistingLicense`` when one of ``existing`` is
+    invalid at ``now`` (not yet valid is fine).
     """
-    token = new[1] if isinstance(new, tuple) else new
+    token = _token(new)
     moment = _moment_it_counts(token, keyring, now, leeway)
     options: dict[str, Any] = dict(
-        now=moment, keyring=keyring, facts=facts, catalogue=catalogue, leeway=leeway
+        keyring=keyring, facts=facts, catalogue=catalogue, leeway=leeway
+    )
+    _refuse_invalid_existing(existing, now=now, **options)
+
+    before = compute_entitlements(list(existing), now=moment, **options)
+    after = compute_entitlements([*existing, new], now=moment, **options)
+    preview = diff_entitlements(before, after)
+    lapse_at = _lapse_moment(token, existing, moment, leeway)
+    lapse_changes: tuple[Change, ...] = ()
+    if lapse_at is not None:
+        left = _still_valid(existing, lapse_at, leeway)
+        lapsed = compute_entitlements([*left, new], now=lapse_at, **options)
+        lapse_changes = _lapse_changes(before, lapsed, preview.changes)
+    return replace(
+        preview,
+        moved_from=now if moment != now else None,
+        lapse_at=lapse_at,
+        lapse_changes=lapse_changes,
     )
 
-    before = compute_entitlements(list(existing), **options)
-    after = compute_entitlements([*existing, new], **options)
-    preview = diff_entitlements(before, after)
-    return replace(preview, moved_from=now if moment != now else None)
+
+def _token(item: LicenseInput) -> str:
+    return item[1] if isinstance(item, tuple) else item
 
 
 def _moment_it_counts(
@@ -153,6 +200,119 @@ def _moment_it_counts(
     # Verify again as of that day: a failure then is the real reason it is bad.
     verify_license(token, keyring, start, leeway)
     return start
+
+
+def _refuse_invalid_existing(
+    existing: Sequence[LicenseInput], *, now: datetime, **options: Any
+) -> None:
+    """An invalid existing license is an error before and after: no change."""
+    for position, item in enumerate(existing, start=1):
+        named = item if isinstance(item, tuple) else (str(position), item)
+        report = _report_on(named, now, options)
+        if report.status == "ignored":
+            # Not yet valid and faulty: as of its start, is the fault real?
+            start = decode_unverified(named[1])[1].get("nbf")
+            if isinstance(start, int):
+                report = _report_on(named, datetime.fromtimestamp(start, UTC), options)
+        if report.status in _UNUSABLE:
+            raise InvalidExistingLicense(
+                f"{report.id} is not a valid license ({report.detail}), so the "
+                "downgrade check cannot be trusted; fix or drop it"
+            )
+
+
+def _report_on(
+    item: tuple[str, str], moment: datetime, options: dict[str, Any]
+) -> LicenseReport:
+    [report] = compute_entitlements([item], now=moment, **options).licenses
+    return report
+
+
+# When the existing licenses lapse.
+
+
+def _lapse_moment(
+    token: str, existing: Sequence[LicenseInput], moment: datetime, leeway: int
+) -> datetime | None:
+    """The latest end, after ``moment``, among existing licenses ``token`` outlives.
+
+    Every license here has verified (or is merely not yet valid), so its
+    ``exp`` claim is genuine.
+    """
+    outlives = _exp(token)
+    ends = [
+        end
+        for end in (_exp(_token(item)) for item in existing)
+        if end < outlives and end + leeway > moment.timestamp()
+    ]
+    return datetime.fromtimestamp(max(ends) + leeway, UTC) if ends else None
+
+
+def _still_valid(
+    existing: Sequence[LicenseInput], moment: datetime, leeway: int
+) -> list[LicenseInput]:
+    """The licenses not expired at ``moment``: an expired one is no new error."""
+    at = moment.timestamp()
+    return [item for item in existing if _exp(_token(item)) + leeway > at]
+
+
+def _exp(token: str) -> int:
+    return int(decode_unverified(token)[1]["exp"])
+
+
+def _lapse_changes(
+    before: Entitlements, lapsed: Entitlements, reported: Sequence[Change]
+) -> tuple[Change, ...]:
+    """What is worse once the existing licenses lapse, not reported already.
+
+    Time passing alone is not a downgrade: grace counts as entitled, and the
+    warnings about an expiry coming or a grace period are left out.
+    """
+    diff = diff_entitlements(_steady(before), _steady(lapsed))
+    return tuple(
+        change
+        for change in diff.changes
+        if change.verdict == WORSE and change not in reported
+    )
+
+
+def _steady(entitlements: Entitlements) -> Entitlements:
+    features = {
+        name: replace(state, entitlement=ENTITLED)
+        if state.entitlement == GRACE_PERIOD
+        else state
+        for name, state in entitlements.features.items()
+    }
+    warnings = [text for text in entitlements.warnings if not _is_time_noise(text)]
+    return replace(entitlements, features=features, warnings=warnings)
+
+
+_NAME, _COUNT = "QQNAMEQQ", 987654321
+
+
+def _shape(text: str) -> str:
+    """A message with sample arguments as a pattern matching any arguments."""
+    pattern = re.escape(text).replace(_NAME, ".+").replace(str(_COUNT), "[0-9]+")
+    return f"(?:{pattern})"
+
+
+_TIME_NOISE = re.compile(
+    "|".join(
+        _shape(text)
+        for text in (
+            Messages.expires_in(1),
+            Messages.expires_in(_COUNT),
+            Messages.user_limit_expired(_COUNT),
+            Messages.in_grace(_NAME),
+            Messages.feature_in_grace("replicas", _COUNT),
+            Messages.feature_in_grace("external_auth", _COUNT),
+        )
+    )
+)
+
+
+def _is_time_noise(text: str) -> bool:
+    return _TIME_NOISE.fullmatch(text) is not None
 
 
 # The diff.
@@ -296,7 +456,17 @@ def preview_to_json(preview: Preview) -> dict[str, Any]:
         "before": entitlements_to_json(preview.before),
         "after": entitlements_to_json(preview.after),
         "changes": [_change_to_json(change) for change in preview.changes],
+        "lapse": _lapse_to_json(preview),
         "downgrades": len(preview.downgrades),
+    }
+
+
+def _lapse_to_json(preview: Preview) -> dict[str, Any] | None:
+    if preview.lapse_at is None:
+        return None
+    return {
+        "at": format_time(preview.lapse_at.timestamp()),
+        "changes": [_change_to_json(change) for change in preview.lapse_changes],
     }
 
 
@@ -320,7 +490,10 @@ def render_preview(preview: Preview) -> str:
     lines = [*_heading(preview), ""]
     lines += _summary("Before", preview.before)
     lines += ["", *_summary("After", preview.after)]
-    lines += ["", *_change_lines(preview.changes)]
+    lines += ["", *_change_lines(preview.changes), *_lapse_lines(preview)]
+    count = len(preview.downgrades)
+    plural = "" if count == 1 else "s"
+    lines += ["", f"{count} downgrade{plural}." if count else "No downgrade."]
     return "\n".join(lines) + "\n"
 
 
@@ -407,10 +580,26 @@ def _change_lines(changes: Sequence[Change]) -> list[str]:
             lines.append(f"  {_mark(change):<9}  {change.reason}: {text}")
     if not changes:
         lines.append("  none: the new license changes nothing here")
+    return lines
 
-    count = len([change for change in changes if change.verdict == WORSE])
-    plural = "" if count == 1 else "s"
-    lines += ["", f"{count} downgrade{plural}." if count else "No downgrade."]
+
+def _lapse_lines(preview: Preview) -> list[str]:
+    """Each later downgrade on one line, labelled with the day it comes."""
+    if preview.lapse_at is None:
+        return []
+    day = _short(format_time(preview.lapse_at.timestamp()))
+    when = f"when the current licenses end on {day}"
+    if not preview.lapse_changes:
+        return [f"  nothing else gets worse {when}"]
+    lines = []
+    for c in preview.lapse_changes:
+        if c.kind in ("warning", "error"):
+            text = c.after if c.after is not None else c.before
+            lines.append(f"  {DOWNGRADE_MARK}  {c.reason}, {when}: {text}")
+        else:
+            what = f"{c.feature or '(flag)'}  {c.field}"
+            values = f"{_cell(c.before)} -> {_cell(c.after)}"
+            lines.append(f"  {DOWNGRADE_MARK}  {what}  {values}  {c.reason}, {when}")
     return lines
 
 

@@ -61,7 +61,9 @@ def preview_command(
     every feature whose entitlement, enablement, limits or usage period
     changes, plus new warnings and errors. A change for the worse is marked
     DOWNGRADE and makes the exit code 1 unless --accept-downgrade is given. A
-    renewal that is not yet valid is compared as of the day it starts.
+    renewal that is not yet valid is compared as of the day it starts. What
+    gets worse once the EXISTING licenses NEW outlives have lapsed is flagged
+    too, with that day. An EXISTING license that does not verify is refused.
 
     Example: licensesmith preview renewal.jwt --with current.jwt
     --keyring keys.example/keyring.json --now 2026-12-20T00:00:00Z

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from issuer.cli import main
-from tests.conftest import EXAMPLE_KEYRING, ROOT, example_claims, sign_example
+from tests.conftest import DAY, EXAMPLE_KEYRING, ROOT, example_claims, sign_example
 
 DEMO = ROOT / "examples" / "preview"
 CURRENT = str(DEMO / "current.jwt")
@@ -206,3 +207,200 @@ def test_help_explains_and_gives_an_example() -> None:
     for option in ("--with", "--accept-downgrade", "--usage", "--managed-agents"):
         assert option in result.stdout
     assert "Example: licensesmith preview" in result.stdout
+
+
+# An existing license that does not verify: refused, by preview and issue alike.
+
+
+def tampered_copy(source: str, target: Path) -> str:
+    """``source`` with one character of its signature changed."""
+    head, body, signature = Path(source).read_text().strip().split(".")
+    flipped = "B" if signature[5] == "A" else "A"
+    target.write_text(f"{head}.{body}.{signature[:5]}{flipped}{signature[6:]}\n")
+    return str(target)
+
+
+def test_tampered_existing_license_is_refused(tmp_path: Path) -> None:
+    current = tampered_copy(CURRENT, tmp_path / "cur.jwt")
+
+    result = run(
+        "preview", RENEWAL, "--with", current, "--keyring", KEYRING, "--now", NOW
+    )
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: {current} is not a valid license (token signature does not "
+        "verify), so the downgrade check cannot be trusted; fix or drop it\n"
+    )
+
+
+def test_a_file_that_is_no_license_is_refused_as_existing() -> None:
+    readme = str(DEMO / "README.md")
+
+    result = run(
+        "preview", RENEWAL, "--with", readme, "--keyring", KEYRING, "--now", NOW
+    )
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: {readme} is not a valid license (")
+    assert line.endswith("so the downgrade check cannot be trusted; fix or drop it")
+
+
+def test_an_early_renewal_already_loaded_is_a_fine_existing_license() -> None:
+    # On 2026-06-01 the renewal is not yet valid: the customer loaded it early.
+    result = run(
+        "preview",
+        CURRENT,
+        "--with",
+        RENEWAL,
+        "--keyring",
+        KEYRING,
+        "--now",
+        "2026-06-01T00:00:00Z",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("No downgrade.\n")
+
+
+# A renewal that lowers seats while the current license still counts.
+
+RENEWAL_DAY = datetime(2027, 12, 3, tzinfo=UTC)
+
+
+def seats_license(path: Path, count: int, start: datetime, days: int) -> str:
+    """``count`` seats from ``start``, a term of ``days`` and 30 days of grace."""
+    begin = int(start.timestamp())
+    end = begin + days * DAY
+    claims = example_claims(
+        start, iat=begin, nbf=begin, license_expires=end, exp=end + 30 * DAY
+    )
+    claims["features"] = {**claims["features"], "user_limit": count}
+    path.write_text(sign_example(claims) + "\n")
+    return str(path)
+
+
+def seats_preview(tmp_path: Path, *args: str) -> Result:
+    last_year = RENEWAL_DAY - timedelta(days=365)
+    current = seats_license(tmp_path / "cur.jwt", 150, last_year, 365)
+    renewal = seats_license(tmp_path / "renewal.jwt", 100, RENEWAL_DAY, 365)
+    return run(
+        "preview",
+        renewal,
+        "--with",
+        current,
+        "--keyring",
+        KEYRING,
+        "--now",
+        "2027-11-01T00:00:00Z",
+        *args,
+    )
+
+
+def test_lower_seats_are_flagged_for_when_the_current_license_ends(
+    tmp_path: Path,
+) -> None:
+    result = seats_preview(tmp_path)
+
+    assert result.exit_code == 1
+    assert (
+        "\n  DOWNGRADE  user_limit  limit  150 -> 100  lowered, when the current "
+        "licenses end on 2028-01-02\n\n1 downgrade.\n"
+    ) in result.stdout
+    assert result.stderr.splitlines()[-1] == (
+        "error: the new license makes 1 thing worse (marked DOWNGRADE); if that is "
+        "intended, run again with --accept-downgrade"
+    )
+
+
+def test_lapse_changes_are_in_the_json(tmp_path: Path) -> None:
+    result = seats_preview(tmp_path, "--json")
+
+    assert result.exit_code == 1
+    output = json.loads(result.stdout)
+    assert output["after"]["features"]["user_limit"]["limit"] == 150
+    assert output["lapse"]["at"] == "2028-01-02T00:00:00Z"
+    changes = output["lapse"]["changes"]
+    assert [(c["feature"], c["before"], c["after"]) for c in changes] == [
+        ("user_limit", 150, 100)
+    ]
+    assert output["downgrades"] == 1
+
+
+# issue --with: the same checks, and nothing issued when they fail.
+
+ISSUE_NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
+
+def issue_with(tmp_path: Path, existing: str) -> tuple[Result, Path, Path]:
+    out, ledger = tmp_path / "new.jwt", tmp_path / "ledger.sqlite3"
+    result = run(
+        "issue",
+        str(ROOT / "templates" / "premium.yaml"),
+        str(ROOT / "examples" / "acme-premium.yaml"),
+        "--key",
+        str(ROOT / "keys.example" / "example.key"),
+        "--out",
+        str(out),
+        "--ledger",
+        str(ledger),
+        "--now",
+        "2026-12-03T17:00:00Z",
+        "--yes",
+        "--with",
+        existing,
+        "--keyring",
+        KEYRING,
+    )
+    return result, out, ledger
+
+
+def test_issue_refuses_an_existing_file_that_is_no_license(tmp_path: Path) -> None:
+    readme = str(DEMO / "README.md")
+
+    result, out, ledger = issue_with(tmp_path, readme)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        f"error: {readme} is not a valid license ("
+    )
+    assert not out.exists()
+    assert not ledger.exists()
+
+
+def test_issue_refuses_seats_lowered_once_the_current_license_ends(
+    tmp_path: Path,
+) -> None:
+    # 300 seats until 5 days from now, grace to 2027-01-02; the order has 150.
+    current = seats_license(
+        tmp_path / "cur.jwt", 300, ISSUE_NOW - timedelta(days=360), 365
+    )
+
+    result, out, ledger = issue_with(tmp_path, current)
+
+    assert result.exit_code == 1
+    assert "  DOWNGRADE  user_limit  limit  300 -> 150  lowered, when the current " in (
+        result.stderr
+    )
+    assert "nothing was issued" in result.stderr.splitlines()[-1]
+    assert not out.exists()
+    assert not ledger.exists()
+
+
+def test_issue_with_a_current_license_and_no_downgrade_writes_it(
+    tmp_path: Path,
+) -> None:
+    current = seats_license(
+        tmp_path / "cur.jwt", 150, ISSUE_NOW - timedelta(days=360), 365
+    )
+
+    result, out, _ = issue_with(tmp_path, current)
+
+    assert result.exit_code == 0, result.output
+    assert "  nothing else gets worse when the current licenses end on " in (
+        result.stderr
+    )
+    assert out.exists()

@@ -13,6 +13,7 @@ from issuer.preview import (
     NEUTRAL,
     WORSE,
     Change,
+    InvalidExistingLicense,
     diff_entitlements,
     preview_license,
     preview_to_json,
@@ -306,6 +307,7 @@ def test_preview_json_shape() -> None:
         "before",
         "after",
         "changes",
+        "lapse",
         "downgrades",
     ]
     assert result["at"] == "2027-02-04T00:00:00Z"
@@ -364,3 +366,192 @@ def test_render_marks_downgrades() -> None:
         "\n"
         "3 downgrades.\n"
     )
+
+
+# A renewal hiding behind the license it replaces.
+
+RENEWAL_DAY = datetime(2027, 12, 3, tzinfo=UTC)
+R0 = int(RENEWAL_DAY.timestamp())
+
+
+def seats(count: int, *, nbf: int, end: int, grace_days: int = 30, **rest: Any) -> str:
+    """A premium license with ``count`` seats, its term ending on day ``end``."""
+    features = {"user_limit": count, "managed_agent_limit_soft": 100}
+    features["managed_agent_limit_hard"] = 200
+    claims = example_claims(
+        RENEWAL_DAY,
+        iat=nbf,
+        nbf=nbf,
+        license_expires=end,
+        exp=end + grace_days * DAY,
+        features=features,
+    )
+    return sign_example({**claims, **rest})
+
+
+def seats_renewal(facts: Facts | None = None) -> Any:
+    """150 seats until 2027-12-03 (grace to 2028-01-02), then a 100-seat renewal."""
+    current = seats(150, nbf=R0 - 365 * DAY, end=R0)
+    renewal = seats(100, nbf=R0, end=R0 + 365 * DAY)
+    return preview_license(
+        ("renewal.jwt", renewal),
+        [("current.jwt", current)],
+        now=RENEWAL_DAY - timedelta(days=30),
+        keyring=KEYRING,
+        facts=facts,
+    )
+
+
+def test_lower_seats_behind_the_current_license_show_when_it_lapses() -> None:
+    preview = seats_renewal(Facts(active_users=120))
+
+    assert preview.at == RENEWAL_DAY
+    assert [c for c in preview.changes if c.feature == "user_limit"] == []
+    assert preview.lapse_at == datetime(2028, 1, 2, tzinfo=UTC)
+    assert [(c.kind, c.field, c.before, c.after) for c in preview.lapse_changes] == [
+        ("feature", "limit", 150, 100),
+        (
+            "warning",
+            None,
+            None,
+            "There are 120 active users, more than the licensed 100.",
+        ),
+    ]
+    assert preview.downgrades == list(preview.lapse_changes)
+
+
+def test_lapse_downgrades_are_rendered_with_their_day_and_in_json() -> None:
+    preview = seats_renewal()
+
+    text = render_preview(preview)
+    result = preview_to_json(preview)
+
+    assert (
+        "\n  DOWNGRADE  user_limit  limit  150 -> 100  lowered, when the current "
+        "licenses end on 2028-01-02\n\n1 downgrade.\n"
+    ) in text
+    assert result["lapse"] == {
+        "at": "2028-01-02T00:00:00Z",
+        "changes": [
+            {
+                "kind": "feature",
+                "feature": "user_limit",
+                "field": "limit",
+                "before": 150,
+                "after": 100,
+                "verdict": "worse",
+                "reason": "lowered",
+            }
+        ],
+    }
+    assert result["downgrades"] == 1
+
+
+def test_a_downgrade_seen_at_the_start_is_not_repeated_at_the_lapse() -> None:
+    current, renewal = license_pair(AT, renewal_starts=20)
+
+    preview = preview_license(renewal, [current], now=AT, keyring=KEYRING)
+
+    assert preview.lapse_at is not None
+    assert preview.lapse_changes == ()
+    assert "  nothing else gets worse when the current licenses end on " in (
+        render_preview(preview)
+    )
+    assert len(preview.downgrades) == 2
+
+
+@pytest.mark.parametrize(
+    ("term_days", "why"),
+    [(20, "the renewal is in its grace period"), (50, "its term ends in 20 days")],
+)
+def test_time_passing_is_no_downgrade_at_the_lapse(term_days: int, why: str) -> None:
+    # The lapse comes 30 days in: the renewal is in grace, or about to end.
+    current = seats(150, nbf=R0 - 365 * DAY, end=R0, grace_days=30)
+    renewal = seats(150, nbf=R0, end=R0 + term_days * DAY, grace_days=60)
+    facts = Facts(active_users=10, replicas=2, enabled=frozenset({"audit_log"}))
+
+    preview = preview_license(
+        renewal, [current], now=RENEWAL_DAY, keyring=KEYRING, facts=facts
+    )
+
+    assert preview.lapse_at == RENEWAL_DAY + timedelta(days=30)
+    assert preview.lapse_changes == (), why
+
+
+def test_a_license_expired_by_the_lapse_is_no_new_error() -> None:
+    old = seats(150, nbf=R0 - 365 * DAY, end=R0 - 20 * DAY, grace_days=30)
+    current = seats(150, nbf=R0 - 365 * DAY, end=R0, grace_days=30)
+    renewal = seats(150, nbf=R0, end=R0 + 365 * DAY)
+
+    preview = preview_license(renewal, [old, current], now=RENEWAL_DAY, keyring=KEYRING)
+
+    assert preview.lapse_at == RENEWAL_DAY + timedelta(days=30)
+    assert preview.lapse_changes == ()
+    assert preview.downgrades == []
+
+
+def test_no_lapse_when_the_new_license_outlives_nothing() -> None:
+    current = seats(150, nbf=R0 - 30 * DAY, end=R0 + 700 * DAY)
+    addon = seats(100, nbf=R0, end=R0 + 365 * DAY)
+
+    preview = preview_license(addon, [current], now=RENEWAL_DAY, keyring=KEYRING)
+
+    assert preview.lapse_at is None
+    assert preview_to_json(preview)["lapse"] is None
+    assert "when the current licenses end" not in render_preview(preview)
+
+
+# An existing license that does not verify blinds the comparison.
+
+
+def tampered(token: str) -> str:
+    head, body, signature = token.split(".")
+    flipped = ("B" if signature[5] == "A" else "A").join((signature[:5], signature[6:]))
+    return f"{head}.{body}.{flipped}"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        (tampered(sign_example(example_claims(AT))), "token signature does not"),
+        ("# Not a license\n", "token has 1 segments"),
+    ],
+)
+def test_an_invalid_existing_license_is_refused(token: str, reason: str) -> None:
+    renewal = sign_example(example_claims(AT))
+
+    with pytest.raises(InvalidExistingLicense) as raised:
+        preview_license(renewal, [("cur.jwt", token)], now=AT, keyring=KEYRING)
+
+    message = str(raised.value)
+    assert message.startswith(f"cur.jwt is not a valid license ({reason}")
+    assert message.endswith(
+        "), so the downgrade check cannot be trusted; fix or drop it"
+    )
+
+
+def test_an_existing_license_not_yet_valid_is_fine() -> None:
+    current, early_renewal = license_pair(AT, renewal_starts=20)
+    third = sign_example(example_claims(AT, iat=T0, nbf=T0 + 30 * DAY))
+
+    preview = preview_license(third, [current, early_renewal], now=AT, keyring=KEYRING)
+
+    assert preview.at == AT + timedelta(days=30)
+
+
+def test_an_existing_license_expired_by_the_new_start_is_fine() -> None:
+    ending = seats(150, nbf=T0 - 300 * DAY, end=T0 + 5 * DAY, grace_days=5)
+    later = seats(150, nbf=T0 + 40 * DAY, end=T0 + 400 * DAY)
+
+    preview = preview_license(later, [ending], now=AT, keyring=KEYRING)
+
+    assert preview.at == AT + timedelta(days=40)
+    assert preview.lapse_at is None
+
+
+def test_an_existing_license_not_yet_valid_but_faulty_is_refused() -> None:
+    pending_v2 = sign_example(example_claims(AT, nbf=T0 + 5 * DAY, version=2))
+    renewal = sign_example(example_claims(AT))
+
+    with pytest.raises(InvalidExistingLicense, match=r"\(claim version: 2 is not 3\)"):
+        preview_license(renewal, [("v2.jwt", pending_v2)], now=AT, keyring=KEYRING)
