@@ -74,6 +74,8 @@ def compile_all(
             problems += error.problems
     if problems:
         raise CompileError(problems)
+    if not compiled:
+        raise IssuerError("no orders to issue: the order file holds an empty list")
     return compiled
 
 
@@ -102,20 +104,30 @@ def issue_all(
     progress: Callable[[Iterable[BatchItem]], Iterator[BatchItem]] = iter,
 ) -> list[BatchItem]:
     """Sign, verify, record and write each item; skip what was issued before."""
+    return list(issue_each(items, key, ledger, now=now, progress=progress))
+
+
+def issue_each(
+    items: list[BatchItem],
+    key: SigningKey,
+    ledger: Ledger,
+    *,
+    now: datetime,
+    progress: Callable[[Iterable[BatchItem]], Iterator[BatchItem]] = iter,
+) -> Iterator[BatchItem]:
+    """``issue_all`` one item at a time, so an interrupted run knows its count."""
     from .issuing import record_and_write
 
-    done: list[BatchItem] = []
     for item in progress(items):
         earlier = ledger.find_by_order(
             item.compiled.order_sha256 or "", item.compiled.template_sha256
         )
         if earlier:
-            done.append(_complete_earlier(item, earlier[0]))
+            yield _complete_earlier(item, earlier[0])
             continue
         signed = sign_and_check(item.compiled, key, now)
         record_and_write(signed, key, ledger, item.out, now=now)
-        done.append(_replace(item, "issued", signed.license.jti or ""))
-    return done
+        yield _replace(item, "issued", signed.license.jti or "")
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import _common
-from ._common import json_option, now_option, user_errors
+from ._common import fail, json_option, now_option, user_errors
 from ._output import print_json
 from .compiling import templates_option
 from .issuing import key_options, load_key, open_ledger
@@ -52,7 +52,13 @@ def batch_command(
     Example: licensesmith batch examples/batch --key keys.example/example.key
     --out issued/
     """
-    from ..batch import compile_all, exclusive_batch, find_order_files, issue_all, plan
+    from ..batch import (
+        compile_all,
+        exclusive_batch,
+        find_order_files,
+        issue_each,
+        plan,
+    )
     from ..compiler import compile_orders
 
     sources = find_order_files(orders)
@@ -60,7 +66,8 @@ def batch_command(
         sources,
         lambda path: compile_orders(path, now=now, templates_dir=templates_dir),
     )
-    click.echo(f"{len(compiled)} orders compiled and checked", err=True)
+    noun = "order" if len(compiled) == 1 else "orders"
+    click.echo(f"{len(compiled)} {noun} compiled and checked", err=True)
     key = load_key(key_path, kid, allow_insecure_key_file)
     items = plan(compiled, out_dir)
 
@@ -73,6 +80,7 @@ def batch_command(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ledger = open_ledger(ledger_path)
+    done: list[Any] = []
     try:
         with (
             exclusive_batch(ledger.path),
@@ -80,7 +88,17 @@ def batch_command(
                 items, label="signing", file=sys.stderr, show_pos=True
             ) as bar,
         ):
-            done = issue_all(items, key, ledger, now=now, progress=lambda _: iter(bar))
+            for item in issue_each(
+                items, key, ledger, now=now, progress=lambda _: iter(bar)
+            ):
+                done.append(item)
+    except KeyboardInterrupt:
+        issued = sum(item.status == "issued" for item in done)
+        fail(
+            f"interrupted after {issued} of {len(items)} licenses were issued; run "
+            "the same batch again: it issues the rest, and writes the file of a "
+            "license that was recorded but not yet written"
+        )
     finally:
         ledger.close()
     _summary(done, as_json)

@@ -222,3 +222,59 @@ def test_two_batches_on_one_ledger_never_issue_an_order_twice(tmp_path: Path) ->
         (tmp_path / "out-2").glob("*.jwt")
     )
     assert len(files) == count
+
+
+def test_batch_of_an_empty_list_is_refused(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.yaml"
+    orders.write_text("[]\n")
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
+
+    result = _batch(orders, out, ledger)
+
+    assert result.exit_code == 1
+    assert "no orders to issue" in result.output
+    assert not ledger.exists()
+
+
+def test_interrupted_batch_says_how_many_were_issued(tmp_path: Path) -> None:
+    count = 150
+    orders = _orders(tmp_path / "orders", count)
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from issuer.cli import main; main()",
+            "batch",
+            str(orders),
+            "--key",
+            str(EXAMPLE_KEY),
+            "--out",
+            str(out),
+            "--ledger",
+            str(ledger),
+            "--now",
+            NOW,
+            "--yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if out.is_dir() and len(list(out.glob("*.jwt"))) >= 5:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: interrupted after ")
+    issued = int(last.split("after ")[1].split(" of")[0])
+    assert f"of {count} licenses were issued; run the same batch again" in last
+    # The signal may land between a license's record and its file.
+    assert issued <= len(Ledger(ledger).list()) <= issued + 1
+    assert "Traceback" not in stderr
