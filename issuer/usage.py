@@ -84,6 +84,9 @@ class UsageEvents:
 def load_usage(path: str | Path) -> UsageEvents:
     """Read a usage file; raise ``UsageFileError`` at its first bad line."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        # A device or pipe never ends; the reader would wait or fill memory.
+        raise _error(path, None, "is not a regular file; give a usage file")
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             times = list(_read(stream, path))

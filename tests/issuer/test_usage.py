@@ -225,3 +225,8 @@ def test_parse_event_time_forms() -> None:
     assert parse_event_time(1767225600.5) == JAN_1 + 0.5
     with pytest.raises(ValueError, match="not a time after 1970"):
         parse_event_time(float("nan"))
+
+
+def test_a_device_is_refused_before_reading() -> None:
+    with pytest.raises(UsageFileError, match="is not a regular file"):
+        load_usage("/dev/zero")
