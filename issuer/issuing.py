@@ -98,6 +98,9 @@ def check_output_free(out: Path | None, force: bool) -> None:
         return
     if out.is_dir():
         raise OutputExists(f"{out} is a folder; give --out a file name")
+    if os.path.lexists(out) and (out.is_symlink() or not out.is_file()):
+        # --force replaces a license file, never a device, pipe or link.
+        raise OutputExists(f"{out} is not a regular file; give --out a file name")
     # lexists: a dangling symbolic link is in the way too.
     if os.path.lexists(out) and not force:
         raise OutputExists(

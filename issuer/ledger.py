@@ -167,6 +167,11 @@ class Ledger:
                 f"ledger {self.path} is a folder; give a file path with --ledger "
                 f"or {LEDGER_ENV}"
             )
+        if self.path.exists() and not self.path.is_file():
+            raise LedgerError(
+                f"ledger {self.path} is not a regular file; give a file path with "
+                f"--ledger or {LEDGER_ENV}"
+            )
         if not create and not self.path.exists():
             raise LedgerError(
                 f"no ledger at {self.path}; nothing was issued with it yet. Set "

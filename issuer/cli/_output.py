@@ -37,8 +37,8 @@ def read_token(path: str | Path) -> str:
     except InputTooLarge:
         raise UnreadableLicense(
             path,
-            f"over {4 * MAX_TOKEN_BYTES:,} bytes; a license token is at most "
-            f"{MAX_TOKEN_BYTES:,}",
+            f"not a license: the file is over {4 * MAX_TOKEN_BYTES:,} bytes "
+            f"(a token is at most {MAX_TOKEN_BYTES:,})",
         ) from None
     except OSError as error:
         raise UnreadableLicense(

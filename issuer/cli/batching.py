@@ -78,8 +78,8 @@ def batch_command(
     if not yes and _common.interactive():
         click.confirm(f"Sign and record {len(items)} licenses?", abort=True, err=True)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     ledger = open_ledger(ledger_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
     done: list[Any] = []
     try:
         with (

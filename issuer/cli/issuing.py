@@ -36,7 +36,7 @@ def key_options(func: Any) -> Any:
         click.option(
             "--ledger",
             "ledger_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(path_type=Path),
             help="Ledger file (default: $LICENSESMITH_LEDGER, else a per-user file).",
         ),
         click.option("--yes", is_flag=True, help="Do not ask before signing."),

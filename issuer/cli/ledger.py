@@ -56,7 +56,7 @@ def _until(ctx: click.Context, param: click.Parameter, value: str | None) -> Any
     "--ledger",
     "ledger_path",
     metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help=f"The ledger file (default: ${LEDGER_ENV}, else one in your data folder).",
 )
 @click.pass_context

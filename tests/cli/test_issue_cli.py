@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -395,3 +397,35 @@ def test_set_without_equals_is_a_usage_error_on_one_line() -> None:
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert "account_id" in result.output
+
+
+def test_force_never_replaces_something_that_is_not_a_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jwt"
+    os.mkfifo(fifo)
+
+    result = _issue(fifo, "--force")
+
+    assert result.exit_code == 1
+    assert "is not a regular file" in result.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_ledger_that_is_not_a_regular_file_is_one_line(tmp_path: Path) -> None:
+    fifo = tmp_path / "ledger"
+    os.mkfifo(fifo)
+
+    result = _issue(tmp_path / "a.jwt", "--ledger", str(fifo))
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"error: ledger {fifo} is not a regular file; give a file path with "
+        "--ledger or LICENSESMITH_LEDGER"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ledger"]
+
+
+def test_a_ledger_folder_given_as_option_is_one_line(tmp_path: Path) -> None:
+    result = _issue(tmp_path / "a.jwt", "--ledger", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert "is a folder; give a file path" in result.output
