@@ -312,26 +312,32 @@ class Ledger:
         self._db.execute("PRAGMA synchronous = FULL")
 
     def _ensure_schema(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
+        if self._schema_version() == SCHEMA_VERSION:
             return
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"{self.path} was written by a newer licensesmith (schema {version}, "
-                f"this one reads {SCHEMA_VERSION}); upgrade licensesmith"
-            )
-
-        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if tables:
-            raise LedgerError(
-                f"{self.path} is an SQLite database but not a licensesmith ledger; "
-                f"point --ledger or {LEDGER_ENV} at another file"
-            )
+        # Under the write lock, so that two processes opening a new ledger at
+        # once cannot both create it, nor take the other's tables for foreign.
         with self._transaction():
+            version = self._schema_version()
+            if version == SCHEMA_VERSION:
+                return
+            if version > SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{self.path} was written by a newer licensesmith (schema "
+                    f"{version}, this one reads {SCHEMA_VERSION}); upgrade licensesmith"
+                )
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if tables[0]:
+                raise LedgerError(
+                    f"{self.path} is an SQLite database but not a licensesmith "
+                    f"ledger; point --ledger or {LEDGER_ENV} at another file"
+                )
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -537,3 +537,21 @@ def test_csv_export_keeps_formulas_inert(tmp_path):
     rows = list(csv.reader(io.StringIO(stream.getvalue())))
     column = rows[0].index("account_id")
     assert rows[1][column] == '\'=HYPERLINK("http://x","y")'
+
+
+def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path):
+    # Two batches started together once raced to create the schema.
+    code = "import sys; from issuer.ledger import Ledger; Ledger(sys.argv[1]).list()"
+    for trial in range(3):
+        path = tmp_path / f"ledger-{trial}.sqlite3"
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(path)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        errors = [process.communicate(timeout=60)[1] for process in processes]
+
+        assert [process.returncode for process in processes] == [0] * 6, errors
