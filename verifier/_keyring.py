@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from ._errors import KeyringError
+from ._json import reject_duplicates
 
 KID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -105,15 +106,6 @@ def _read_small(path: Path) -> bytes:
     return data
 
 
-def _unique_kids(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    kids: dict[str, object] = {}
-    for kid, pem in pairs:
-        if kid in kids:
-            raise ValueError(f"kid {kid!r} appears twice")
-        kids[kid] = pem
-    return kids
-
-
 def _load_json(path: Path) -> Keyring:
     raw = _read_small(path)
     if raw.lstrip().startswith(b"-----BEGIN"):
@@ -122,7 +114,7 @@ def _load_json(path: Path) -> Keyring:
             "folder that holds <kid>.pub files, or a JSON file {kid: PEM}"
         )
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_kids)
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=reject_duplicates)
     except (UnicodeDecodeError, ValueError) as error:
         raise KeyringError(f"keyring {path}: not valid JSON ({error})") from None
     if not isinstance(data, dict) or not all(

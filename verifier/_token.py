@@ -29,6 +29,7 @@ from ._errors import (
     UnknownKey,
     UnsupportedAlgorithm,
 )
+from ._json import reject_duplicates
 from ._keyring import Keyring, is_example_key, is_valid_kid
 
 #: Tokens above this size are refused before anything is decoded.
@@ -187,15 +188,6 @@ def _b64decode(segment: str, name: str) -> bytes:
     return data
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member {key!r}")
-        result[key] = value
-    return result
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -204,7 +196,7 @@ def _json_object(data: bytes, name: str) -> dict[str, Any]:
     try:
         value = json.loads(
             data.decode("utf-8"),
-            object_pairs_hook=_reject_duplicates,
+            object_pairs_hook=reject_duplicates,
             parse_constant=_reject_constant,
         )
     except RecursionError:

@@ -56,6 +56,27 @@ def _batch(orders: Path, out: Path, ledger: Path, *extra: str):  # type: ignore[
     )
 
 
+def _batch_process(orders: Path, out: Path, ledger: Path) -> subprocess.Popen[str]:
+    """The batch in a process of its own, so that a test can interrupt it."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-c", "from issuer.cli import main; main()",
+            "batch", str(orders), "--key", str(EXAMPLE_KEY), "--out", str(out),
+            "--ledger", str(ledger), "--now", NOW, "--yes",
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+
+def _wait_for_licenses(process: subprocess.Popen[str], out: Path, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if out.is_dir() and len(list(out.glob("*.jwt"))) >= count:
+            return
+        time.sleep(0.01)
+
+
 def test_batch_issues_every_order_and_records_each(tmp_path: Path) -> None:
     orders = _orders(tmp_path / "orders", 5)
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
@@ -124,33 +145,8 @@ def test_batch_killed_midway_leaves_ledger_matching_files(tmp_path: Path) -> Non
     count = 150
     orders = _orders(tmp_path / "orders", count)
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
-    command = [
-        sys.executable,
-        "-c",
-        "from issuer.cli import main; main()",
-        "batch",
-        str(orders),
-        "--key",
-        str(EXAMPLE_KEY),
-        "--out",
-        str(out),
-        "--ledger",
-        str(ledger),
-        "--now",
-        NOW,
-        "--yes",
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if out.is_dir() and len(list(out.glob("*.jwt"))) >= 10:
-            break
-        time.sleep(0.01)
+    process = _batch_process(orders, out, ledger)
+    _wait_for_licenses(process, out, 10)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
@@ -240,33 +236,8 @@ def test_interrupted_batch_says_how_many_were_issued(tmp_path: Path) -> None:
     count = 150
     orders = _orders(tmp_path / "orders", count)
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite3"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from issuer.cli import main; main()",
-            "batch",
-            str(orders),
-            "--key",
-            str(EXAMPLE_KEY),
-            "--out",
-            str(out),
-            "--ledger",
-            str(ledger),
-            "--now",
-            NOW,
-            "--yes",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if out.is_dir() and len(list(out.glob("*.jwt"))) >= 5:
-            break
-        time.sleep(0.01)
+    process = _batch_process(orders, out, ledger)
+    _wait_for_licenses(process, out, 5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
 

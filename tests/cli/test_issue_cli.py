@@ -23,20 +23,13 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, list(args))
 
 
-def _issue(out: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return _run(
-        "issue",
-        PREMIUM,
-        ACME,
-        "--key",
-        str(EXAMPLE_KEY),
-        "--out",
-        str(out),
-        "--now",
-        NOW,
-        "--yes",
-        *extra,
-    )
+def _issue(out: Path, *extra: str, ask: str | None = None):  # type: ignore[no-untyped-def]
+    """Issue the example order; ``ask`` answers the confirmation instead of --yes."""
+    arguments = ["issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out)]
+    arguments += ["--now", NOW, *extra]
+    if ask is None:
+        arguments.append("--yes")
+    return CliRunner().invoke(main, arguments, input=ask)
 
 
 def test_compile_json_prints_claims_and_signs_nothing(tmp_path: Path) -> None:
@@ -218,23 +211,7 @@ def test_issue_in_a_terminal_asks_and_stops_on_no(
     out = tmp_path / "acme.jwt"
     ledger = tmp_path / "ledger.sqlite3"
 
-    result = CliRunner().invoke(
-        main,
-        [
-            "issue",
-            PREMIUM,
-            ACME,
-            "--key",
-            str(EXAMPLE_KEY),
-            "--out",
-            str(out),
-            "--now",
-            NOW,
-            "--ledger",
-            str(ledger),
-        ],
-        input="n\n",
-    )
+    result = _issue(out, "--ledger", str(ledger), ask="n\n")
 
     assert result.exit_code == 1
     assert "Sign and record this license? [y/N]" in result.output
@@ -247,21 +224,7 @@ def test_issue_in_a_terminal_signs_after_yes(
     monkeypatch.setattr("issuer.cli._common.interactive", lambda: True)
     out = tmp_path / "acme.jwt"
 
-    result = CliRunner().invoke(
-        main,
-        [
-            "issue",
-            PREMIUM,
-            ACME,
-            "--key",
-            str(EXAMPLE_KEY),
-            "--out",
-            str(out),
-            "--now",
-            NOW,
-        ],
-        input="y\n",
-    )
+    result = _issue(out, ask="y\n")
 
     assert result.exit_code == 0, result.output
     assert out.exists()

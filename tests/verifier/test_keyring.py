@@ -242,7 +242,7 @@ def test_json_keyring_naming_a_kid_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "keyring.json"
     path.write_text(f'{{"example": {pem}, "example": {pem}}}')
 
-    with pytest.raises(KeyringError, match="kid 'example' appears twice"):
+    with pytest.raises(KeyringError, match="duplicate member 'example'"):
         load_keyring(path)
 
 
