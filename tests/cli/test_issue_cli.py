@@ -23,9 +23,11 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, list(args))
 
 
-def _issue(out: Path, *extra: str, ask: str | None = None):  # type: ignore[no-untyped-def]
+def _issue(  # type: ignore[no-untyped-def]
+    out: Path, *extra: str, key: Path = EXAMPLE_KEY, ask: str | None = None
+):
     """Issue the example order; ``ask`` answers the confirmation instead of --yes."""
-    arguments = ["issue", PREMIUM, ACME, "--key", str(EXAMPLE_KEY), "--out", str(out)]
+    arguments = ["issue", PREMIUM, ACME, "--key", str(key), "--out", str(out)]
     arguments += ["--now", NOW, *extra]
     if ask is None:
         arguments.append("--yes")
@@ -123,20 +125,7 @@ def test_issue_summary_names_account_term_and_limits(tmp_path: Path) -> None:
 def test_issue_bad_order_value_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "acme.jwt"
 
-    result = _run(
-        "issue",
-        PREMIUM,
-        ACME,
-        "--key",
-        str(EXAMPLE_KEY),
-        "--out",
-        str(out),
-        "--now",
-        NOW,
-        "--yes",
-        "--set",
-        "agents_hard=50",
-    )
+    result = _issue(out, "--set", "agents_hard=50", key=EXAMPLE_KEY)
 
     assert result.exit_code == 1
     assert "hard" in result.output and "below" in result.output
@@ -150,18 +139,7 @@ def test_issue_refuses_group_readable_private_key(tmp_path: Path) -> None:
     assert generated.exit_code == 0, generated.output
     key.chmod(0o644)
 
-    result = _run(
-        "issue",
-        PREMIUM,
-        ACME,
-        "--key",
-        str(key),
-        "--out",
-        str(tmp_path / "a.jwt"),
-        "--now",
-        NOW,
-        "--yes",
-    )
+    result = _issue(tmp_path / "a.jwt", key=key)
 
     assert result.exit_code == 1
     assert "mine.key" in result.output
@@ -267,18 +245,7 @@ def test_issue_refuses_a_kid_its_folder_does_not_publish(tmp_path: Path) -> None
     copy.write_bytes(key.read_bytes())
     copy.chmod(0o600)
 
-    result = _run(
-        "issue",
-        PREMIUM,
-        ACME,
-        "--key",
-        str(copy),
-        "--out",
-        str(tmp_path / "a.jwt"),
-        "--now",
-        NOW,
-        "--yes",
-    )
+    result = _issue(tmp_path / "a.jwt", key=copy)
 
     assert result.exit_code == 1
     assert "publishes no public key for kid 'mykey'" in result.output
@@ -294,18 +261,7 @@ def test_issue_warns_when_no_public_key_is_beside_the_private_one(
     moved.write_bytes(key.read_bytes())
     moved.chmod(0o600)
 
-    result = _run(
-        "issue",
-        PREMIUM,
-        ACME,
-        "--key",
-        str(moved),
-        "--out",
-        str(tmp_path / "a.jwt"),
-        "--now",
-        NOW,
-        "--yes",
-    )
+    result = _issue(tmp_path / "a.jwt", key=moved)
 
     assert result.exit_code == 0, result.output
     assert "warning: no lonely.pub beside" in result.output
