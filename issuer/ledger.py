@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -153,6 +154,10 @@ def new_entry(
 Entries = list[LedgerEntry]
 
 
+#: As long as a writer waits for another's commit (sqlite3's timeout).
+OPEN_TIMEOUT_SECONDS = 10
+
+
 class Ledger:
     """The ledger file at ``path``, created with its schema on first use.
 
@@ -180,11 +185,28 @@ class Ledger:
         self._db = self._connect()
         try:
             with self._sqlite_errors():
-                self._configure()
-                self._ensure_schema()
+                self._open_when_free()
         except BaseException:
             self._db.close()
             raise
+
+    def _open_when_free(self) -> None:
+        """Configure and check the schema, waiting out another process's open.
+
+        Switching a new file to WAL, or another process's switch, can answer
+        "database is locked" at once, without SQLite's busy timeout: the same
+        wait as for a busy commit is then applied here.
+        """
+        deadline = time.monotonic() + OPEN_TIMEOUT_SECONDS
+        while True:
+            try:
+                self._configure()
+                self._ensure_schema()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def close(self) -> None:
         self._db.close()
