@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -13,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from issuer.cli import main
-from issuer.ledger import Ledger, new_entry
+from issuer.ledger import Ledger
+from tests.issuer.test_ledger import make_entry
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 ACME = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -30,33 +32,16 @@ def ledger_path(tmp_path, monkeypatch):
 
 
 def record(book: Ledger, jti: str, account: str, kid: str, day: int, **kw) -> None:
-    claims = {
-        "jti": jti,
-        "account_type": "salesforce",
-        "account_id": account,
-        "iat": 1803902400,
-        "nbf": 1803902400,
-        "license_expires": 1835438400,
-        "exp": 1838030400,
-        "version": 3,
-        "trial": False,
-        "feature_set": "premium",
-        "features": {"user_limit": 150},
-    }
-    book.record(
-        new_entry(
-            claims=claims,
-            token=f"header.payload-{jti}.signature",
-            kid=kid,
-            example_key=kw.get("example", False),
-            template_name=kw.get("template", "premium"),
-            template_sha256="a" * 64,
-            order_path="orders/acme.yaml",
-            order_sha256="b" * 64,
-            output_path=kw.get("output", f"out/{account}.jwt"),
-            now=NOW + timedelta(days=day),
-        )
+    entry = make_entry(
+        jti,
+        account=account,
+        kid=kid,
+        template=kw.get("template", "premium"),
+        example=kw.get("example", False),
+        now=NOW + timedelta(days=day),
     )
+    output = kw.get("output", f"out/{account}.jwt")
+    book.record(dataclasses.replace(entry, output_path=output))
 
 
 @pytest.fixture
